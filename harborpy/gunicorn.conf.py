@@ -1,0 +1,26 @@
+"""gunicorn settings for harborpy; every value can be overridden with GUNICORN_* or on the command line.
+
+Uploads of large layers take minutes: the gthread worker keeps the master's heartbeat alive
+while a request runs, so `timeout` does not cut a long upload; blob pulls go out with sendfile.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("GUNICORN_WORKERS", str(max(2, multiprocessing.cpu_count()))))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+# Seconds of worker silence before the master restarts it (not a request time limit with gthread).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "60"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+sendfile = True
+# Manifests and tokens are small; layer bodies are streamed, so no request body limit here.
+limit_request_line = 8190
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(L)ss'
+errorlog = "-"
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

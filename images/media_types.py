@@ -1,0 +1,28 @@
+"""Media types the registry understands."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOCKER_MANIFEST: Final = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST: Final = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_SCHEMA1: Final = "application/vnd.docker.distribution.manifest.v1+json"
+DOCKER_SCHEMA1_SIGNED: Final = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+OCI_MANIFEST: Final = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX: Final = "application/vnd.oci.image.index.v1+json"
+OCI_EMPTY: Final = "application/vnd.oci.empty.v1+json"
+
+IMAGE_MANIFESTS: Final = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})
+INDEXES: Final = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
+MANIFESTS: Final = IMAGE_MANIFESTS | INDEXES
+SCHEMA1: Final = frozenset({DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, "application/json"})
+
+# Layers a registry does not have to hold (they are fetched from their `urls`).
+FOREIGN_LAYERS: Final = frozenset(
+    {
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+    }
+)

@@ -1,0 +1,171 @@
+"""Registry content. The database is the source of truth; storage holds blob bytes only.
+
+Manifests are kept byte-for-byte in the database (they are small, at most MANIFEST_MAX_BYTES),
+so a manifest GET is one indexed query and storage never holds tag or link files.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project
+
+DIGEST_MAX_LENGTH = 150  # "sha512:" + 128 hex digits, with room to spare
+MEDIA_TYPE_MAX_LENGTH = 255
+
+
+class Repository(models.Model):
+    """A named repository, `<project>/<path>`; the first path component names the project."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="repositories"
+    )
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("creation time"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("update time"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("repository")
+        verbose_name_plural = _("repositories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Blob(models.Model):
+    """Content-addressed bytes in storage, shared by every repository that links them."""
+
+    digest = models.CharField(_("digest"), max_length=DIGEST_MAX_LENGTH, unique=True)
+    size = models.BigIntegerField(_("size"))
+    # Where the bytes are in the blob storage: the key the upload was written under, never renamed.
+    storage_key = models.CharField(_("storage key"), max_length=255, unique=True)
+    created_at = models.DateTimeField(_("creation time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("blob")
+        verbose_name_plural = _("blobs")
+        constraints = [models.CheckConstraint(condition=models.Q(size__gte=0), name="blob_size_not_negative")]
+
+    def __str__(self) -> str:
+        return self.digest
+
+
+class RepositoryBlob(models.Model):
+    """A blob readable in a repository: uploaded there, mounted there, or referenced there."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="blob_links")
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="repository_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("repository blob")
+        verbose_name_plural = _("repository blobs")
+        constraints = [models.UniqueConstraint(fields=["repository", "blob"], name="repository_blob_unique")]
+
+
+class Artifact(models.Model):
+    """A manifest (image, index or any OCI artifact) in a repository, kept byte-for-byte."""
+
+    repository = models.ForeignKey(
+        Repository, verbose_name=_("repository"), on_delete=models.CASCADE, related_name="artifacts"
+    )
+    digest = models.CharField(_("digest"), max_length=DIGEST_MAX_LENGTH)
+    media_type = models.CharField(_("media type"), max_length=MEDIA_TYPE_MAX_LENGTH)
+    manifest = models.BinaryField(_("manifest"))
+    # Harbor's artifact size: the manifest plus every blob (or, for an index, every child) it references.
+    size = models.BigIntegerField(_("size"))
+    artifact_type = models.CharField(_("artifact type"), max_length=MEDIA_TYPE_MAX_LENGTH, blank=True)
+    config_media_type = models.CharField(_("config media type"), max_length=MEDIA_TYPE_MAX_LENGTH, blank=True)
+    subject_digest = models.CharField(_("subject"), max_length=DIGEST_MAX_LENGTH, blank=True)
+    annotations = models.JSONField(_("annotations"), default=dict, blank=True)
+    pushed_at = models.DateTimeField(_("push time"), auto_now_add=True)
+    blobs = models.ManyToManyField(Blob, through="ArtifactBlob", related_name="artifacts")
+
+    class Meta:
+        verbose_name = _("artifact")
+        verbose_name_plural = _("artifacts")
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "digest"], name="artifact_digest_unique_per_repository")
+        ]
+        indexes = [
+            models.Index(
+                fields=["repository", "subject_digest"],
+                name="artifact_subject_idx",
+                condition=~models.Q(subject_digest=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}@{self.digest}"
+
+
+class ArtifactBlob(models.Model):
+    """A blob a manifest references (config and layers); keeps the blob from garbage collection."""
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="blob_references")
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="artifact_references")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["artifact", "blob"], name="artifact_blob_unique")]
+
+
+class ArtifactReference(models.Model):
+    """An index (manifest list) referencing a child manifest in the same repository."""
+
+    parent = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="child_references")
+    # RESTRICT: a child referenced by an index cannot be deleted alone, only with its index.
+    child = models.ForeignKey(Artifact, on_delete=models.RESTRICT, related_name="parent_references")
+    platform = models.JSONField(default=dict, blank=True)
+    annotations = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["parent", "child"], name="artifact_reference_unique")]
+
+
+class Tag(models.Model):
+    """A mutable name in a repository pointing at one artifact of that repository."""
+
+    repository = models.ForeignKey(
+        Repository, verbose_name=_("repository"), on_delete=models.CASCADE, related_name="tags"
+    )
+    name = models.CharField(_("name"), max_length=128)
+    artifact = models.ForeignKey(Artifact, verbose_name=_("artifact"), on_delete=models.CASCADE, related_name="tags")
+    created_at = models.DateTimeField(_("creation time"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("push time"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.UniqueConstraint(fields=["repository", "name"], name="tag_name_unique_per_repository")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BlobUpload(models.Model):
+    """An upload session. Its whole state is here, so any instance can continue it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="uploads")
+    storage_key = models.CharField(max_length=255, unique=True)
+    offset = models.BigIntegerField(default=0)
+    # Serialized running hash of the bytes so far (images.digests), or empty to re-hash at the end.
+    hash_algorithm = models.CharField(max_length=16, default="sha256")
+    hash_state = models.BinaryField(null=True, blank=True)
+    # Backend bookkeeping, e.g. the S3 multipart upload id and its parts.
+    backend_state = models.JSONField(default=dict, blank=True)
+    # While a request writes to the session, no other request may: a lease rather than a row lock,
+    # because a chunk can take minutes to arrive and must not hold a database transaction open.
+    busy_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("blob upload")
+        verbose_name_plural = _("blob uploads")
+        constraints = [models.CheckConstraint(condition=models.Q(offset__gte=0), name="upload_offset_not_negative")]

@@ -1,0 +1,148 @@
+"""Manifests and tags: push, move, delete."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
+from django.utils.translation import gettext as _
+
+from images.digests import CANONICAL_ALGORITHM, digest_algorithm, digest_of, is_digest
+from images.errors import DigestInvalid, ManifestBlobUnknown, ManifestInvalid, ManifestReferenced, ManifestUnknown
+from images.manifests import ParsedManifest, parse_manifest
+from images.models import Artifact, ArtifactBlob, ArtifactReference, Blob, Repository, Tag
+from images.names import validate_reference
+from images.selectors import artifact_get
+from images.services.repositories import repository_get_or_create_for_push
+
+
+def _referenced_blobs(repository: Repository, parsed: ParsedManifest) -> list[Blob]:
+    required = {d.digest: d for d in parsed.required_blobs()}
+    blobs = {
+        b.digest: b
+        for b in Blob.objects.filter(digest__in=required, repository_links__repository=repository).only("digest", "size")
+    }
+    if missing := sorted(set(required) - set(blobs)):
+        raise ManifestBlobUnknown(
+            _("The manifest references blobs this repository does not have: %(digests)s")
+            % {"digests": ", ".join(missing)},
+            detail={"digests": missing},
+        )
+    for digest, descriptor in required.items():
+        if blobs[digest].size != descriptor.size:
+            raise ManifestInvalid(
+                _("The manifest gives blob %(digest)s a size of %(declared)d, but it has %(size)d bytes.")
+                % {"digest": digest, "declared": descriptor.size, "size": blobs[digest].size},
+                detail={"digest": digest},
+            )
+    return list(blobs.values())
+
+
+def _referenced_children(repository: Repository, parsed: ParsedManifest) -> dict[str, Artifact]:
+    wanted = {d.digest for d in parsed.manifests}
+    children = {
+        a.digest: a
+        for a in Artifact.objects.filter(repository=repository, digest__in=wanted).only("digest", "size")
+    }
+    if missing := sorted(wanted - set(children)):
+        raise ManifestBlobUnknown(
+            _("The index references manifests this repository does not have: %(digests)s")
+            % {"digests": ", ".join(missing)},
+            detail={"digests": missing},
+        )
+    return children
+
+
+def _artifact_create(repository: Repository, digest: str, parsed: ParsedManifest, payload: bytes) -> Artifact:
+    if parsed.is_index:
+        children = _referenced_children(repository, parsed)
+        blobs: list[Blob] = []
+        size = len(payload) + sum(child.size for child in children.values())
+    else:
+        children = {}
+        blobs = _referenced_blobs(repository, parsed)
+        size = len(payload) + sum(blob.size for blob in blobs)
+    try:
+        with transaction.atomic():
+            artifact = Artifact.objects.create(
+                repository=repository,
+                digest=digest,
+                media_type=parsed.media_type,
+                manifest=payload,
+                size=size,
+                artifact_type=parsed.effective_artifact_type[:255],
+                config_media_type=parsed.config.media_type[:255] if parsed.config else "",
+                subject_digest=parsed.subject.digest if parsed.subject else "",
+                annotations=parsed.annotations,
+            )
+    except IntegrityError:
+        # The same manifest pushed concurrently into the same repository: theirs is ours.
+        return Artifact.objects.get(repository=repository, digest=digest)
+    ArtifactBlob.objects.bulk_create([ArtifactBlob(artifact=artifact, blob=blob) for blob in blobs])
+    seen: set[str] = set()
+    references = []
+    for descriptor in parsed.manifests:
+        if descriptor.digest in seen:
+            continue
+        seen.add(descriptor.digest)
+        references.append(
+            ArtifactReference(
+                parent=artifact,
+                child=children[descriptor.digest],
+                platform=descriptor.platform,
+                annotations=descriptor.annotations,
+            )
+        )
+    ArtifactReference.objects.bulk_create(references)
+    return artifact
+
+
+def tag_move(*, repository: Repository, name: str, artifact: Artifact) -> Tag:
+    """Point tag `name` at `artifact`, creating the tag if needed."""
+    tag, _created = Tag.objects.update_or_create(repository=repository, name=name, defaults={"artifact": artifact})
+    return tag
+
+
+@transaction.atomic
+def manifest_push(*, repository_name: str, reference: str, content_type: str, payload: bytes) -> Artifact:
+    """Store a manifest and, for a tag reference, point the tag at it. Idempotent per digest.
+
+    Raises ManifestInvalid, DigestInvalid, ManifestBlobUnknown, TagInvalid, NameUnknown.
+    """
+    validate_reference(reference)
+    parsed = parse_manifest(content_type, payload)
+    by_digest = is_digest(reference)
+    digest = digest_of(payload, digest_algorithm(reference) if by_digest else CANONICAL_ALGORITHM)
+    if by_digest and digest != reference:
+        raise DigestInvalid(
+            _("The manifest's digest is %(digest)s, not %(reference)s.") % {"digest": digest, "reference": reference},
+            detail={"digest": reference},
+        )
+    repository = repository_get_or_create_for_push(name=repository_name)
+    artifact = Artifact.objects.filter(repository=repository, digest=digest).first()
+    if artifact is None:
+        artifact = _artifact_create(repository, digest, parsed, payload)
+    if not by_digest:
+        tag_move(repository=repository, name=reference, artifact=artifact)
+    return artifact
+
+
+@transaction.atomic
+def manifest_delete(*, repository_name: str, reference: str) -> None:
+    """Delete a tag (by tag) or a manifest with all its tags (by digest).
+
+    Raises ManifestUnknown, NameUnknown, ManifestReferenced (a child of an index).
+    """
+    validate_reference(reference)
+    if not is_digest(reference):
+        deleted, _rows = Tag.objects.filter(repository__name=repository_name, name=reference).delete()
+        if not deleted:
+            artifact_get(repository_name=repository_name, reference=reference, with_manifest=False)
+        return
+    artifact = artifact_get(repository_name=repository_name, reference=reference, with_manifest=False)
+    try:
+        with transaction.atomic():
+            artifact.delete()
+    except RestrictedError:
+        raise ManifestReferenced(detail={"digest": reference}) from None
+    except Artifact.DoesNotExist:  # deleted concurrently
+        raise ManifestUnknown(detail={"digest": reference}) from None

@@ -1,0 +1,272 @@
+"""Blob uploads: sessions, chunks, completion, cross-repository mounts and blob unlinking."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from images import blobstore
+from images.blobstore import BodyReader
+from images.digests import ResumableHasher, digest_algorithm
+from images.errors import (
+    BlobUnknown,
+    BlobUploadInvalid,
+    BlobUploadUnknown,
+    DigestInvalid,
+    NameUnknown,
+    RangeNotSatisfiable,
+)
+from images.models import Blob, BlobUpload, Repository, RepositoryBlob
+from images.names import validate_digest
+from images.services.repositories import repository_get_or_create_for_push
+
+# How long a request may hold an upload session for writing. Chunks normally take seconds; the
+# lease only matters when an instance dies mid-request, and then the client starts a new session.
+UPLOAD_LEASE = timedelta(hours=1)
+
+_CONTENT_RANGE_RE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+
+
+@dataclass(frozen=True)
+class Body:
+    """An upload request body and what the client declared about it."""
+
+    reader: BodyReader
+    length: int | None  # Content-Length, or None when chunked
+    content_range: str = ""
+
+    @property
+    def may_have_content(self) -> bool:
+        return self.length is None or self.length > 0
+
+
+def _parse_content_range(value: str) -> tuple[int, int]:
+    match = _CONTENT_RANGE_RE.match(value.strip())
+    if not match or int(match.group(2)) < int(match.group(1)):
+        raise BlobUploadInvalid(_("Malformed Content-Range %(range)s.") % {"range": value[:100]})
+    return int(match.group(1)), int(match.group(2))
+
+
+def upload_range_header(offset: int) -> str:
+    """The Range header of an upload session: the bytes received so far, inclusive."""
+    return f"0-{max(offset - 1, 0)}"
+
+
+def blob_upload_start(*, repository_name: str) -> BlobUpload:
+    """Open an upload session in the repository (created on first push); raises NameUnknown."""
+    repository = repository_get_or_create_for_push(name=repository_name)
+    upload_id = uuid.uuid4()
+    key = blobstore.storage_key_for_upload(upload_id.hex)
+    backend_state = blobstore.upload_start(key=key)
+    try:
+        return BlobUpload.objects.create(
+            id=upload_id,
+            repository=repository,
+            storage_key=key,
+            backend_state=backend_state,
+            hash_state=ResumableHasher().state(),
+        )
+    except BaseException:
+        blobstore.upload_discard(key=key, backend_state=backend_state)
+        raise
+
+
+def _claim(*, repository_name: str, upload_id: str) -> BlobUpload:
+    """Take the session's write lease; raises BlobUploadUnknown, or BlobUploadInvalid when busy."""
+    try:
+        pk = uuid.UUID(upload_id)
+    except ValueError:
+        raise BlobUploadUnknown(detail={"uuid": upload_id[:100]}) from None
+    upload = BlobUpload.objects.filter(pk=pk, repository__name=repository_name).first()
+    if upload is None:
+        raise BlobUploadUnknown(detail={"uuid": upload_id})
+    now = timezone.now()
+    claimed = (
+        BlobUpload.objects.filter(pk=pk, offset=upload.offset)
+        .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now))
+        .update(busy_until=now + UPLOAD_LEASE)
+    )
+    if not claimed:
+        raise BlobUploadInvalid(_("Another request is writing to this upload."), detail={"uuid": upload_id})
+    return upload
+
+
+def _release(upload: BlobUpload) -> None:
+    BlobUpload.objects.filter(pk=upload.pk).update(busy_until=None)
+
+
+def _append(upload: BlobUpload, body: Body) -> None:
+    """Write `body` at the session's offset and record the new offset and hash state."""
+    if body.content_range:
+        start, end = _parse_content_range(body.content_range)
+        if start != upload.offset:
+            raise RangeNotSatisfiable(
+                _("The chunk starts at %(start)d but the upload has %(offset)d bytes.")
+                % {"start": start, "offset": upload.offset},
+                headers={"Range": upload_range_header(upload.offset), "Docker-Upload-UUID": str(upload.pk)},
+            )
+        if body.length is not None and body.length != end - start + 1:
+            raise RangeNotSatisfiable(
+                _("Content-Range and Content-Length disagree."),
+                headers={"Range": upload_range_header(upload.offset), "Docker-Upload-UUID": str(upload.pk)},
+            )
+    hasher = ResumableHasher.from_state(upload.hash_algorithm, upload.hash_state)
+    old_state = upload.backend_state
+    written, new_state = blobstore.upload_write(
+        key=upload.storage_key,
+        backend_state=old_state,
+        offset=upload.offset,
+        body=body.reader,
+        hasher=hasher,
+        length=body.length,
+    )
+    old_offset = upload.offset
+    upload.offset += written
+    upload.hash_state = hasher.state() if hasher is not None else None
+    upload.backend_state = new_state
+    updated = BlobUpload.objects.filter(pk=upload.pk, offset=old_offset).update(
+        offset=upload.offset,
+        hash_state=upload.hash_state,
+        backend_state=new_state,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise BlobUploadInvalid(_("The upload changed while this chunk was written."))
+    blobstore.upload_release(key=upload.storage_key, old_state=old_state, new_state=new_state)
+
+
+def blob_upload_append(*, repository_name: str, upload_id: str, body: Body) -> BlobUpload:
+    """Append a chunk (PATCH). Raises BlobUploadUnknown, RangeNotSatisfiable, BlobUploadInvalid."""
+    upload = _claim(repository_name=repository_name, upload_id=upload_id)
+    try:
+        _append(upload, body)
+    finally:
+        _release(upload)
+    return upload
+
+
+def _verified_digest(*, key: str, expected: str, hasher: ResumableHasher | None) -> str:
+    algorithm = digest_algorithm(expected)
+    if hasher is not None and hasher.algorithm == algorithm:
+        return hasher.digest()
+    # No running hash of that algorithm (a sha512 digest, or a state from another platform).
+    return blobstore.blob_hash(key=key, algorithm=algorithm)
+
+
+def _blob_create(*, repository: Repository, key: str, digest: str, size: int) -> Blob:
+    """Record the stored object as the blob `digest` and link it into the repository."""
+    with transaction.atomic():
+        blob, created = Blob.objects.get_or_create(digest=digest, defaults={"size": size, "storage_key": key})
+        if not created:
+            # Same content already stored: keep that copy; ours goes once the link is committed.
+            transaction.on_commit(lambda: blobstore.blob_delete(key=key))
+        RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
+    return blob
+
+
+def _complete(*, repository: Repository, key: str, backend_state: dict, size: int, digest: str,
+              hasher: ResumableHasher | None) -> Blob:
+    blobstore.upload_commit(key=key, backend_state=backend_state)
+    try:
+        computed = _verified_digest(key=key, expected=digest, hasher=hasher)
+        if computed != digest:
+            raise DigestInvalid(
+                _("The content's digest is %(computed)s, not %(digest)s.") % {"computed": computed, "digest": digest},
+                detail={"digest": digest},
+            )
+        return _blob_create(repository=repository, key=key, digest=digest, size=size)
+    except BaseException:
+        blobstore.blob_delete(key=key)
+        raise
+
+
+def blob_upload_finish(*, repository_name: str, upload_id: str, digest: str, body: Body) -> Blob:
+    """Complete a session (PUT ?digest=), with an optional last chunk. Idempotent per digest.
+
+    Raises DigestInvalid (the session is then gone, as its content cannot become that blob),
+    BlobUploadUnknown, RangeNotSatisfiable, BlobUploadInvalid.
+    """
+    validate_digest(digest)
+    upload = _claim(repository_name=repository_name, upload_id=upload_id)
+    try:
+        if body.may_have_content:
+            _append(upload, body)
+    except BaseException:
+        _release(upload)
+        raise
+    hasher = ResumableHasher.from_state(upload.hash_algorithm, upload.hash_state)
+    # From here the session is consumed whatever happens: delete its row first, so no other
+    # request can continue it while the object becomes a blob (or is deleted).
+    BlobUpload.objects.filter(pk=upload.pk).delete()
+    try:
+        return _complete(
+            repository=upload.repository,
+            key=upload.storage_key,
+            backend_state=upload.backend_state,
+            size=upload.offset,
+            digest=digest,
+            hasher=hasher,
+        )
+    except BaseException:
+        blobstore.upload_discard(key=upload.storage_key, backend_state=upload.backend_state)
+        raise
+
+
+def blob_upload_monolithic(*, repository_name: str, digest: str, body: Body) -> Blob:
+    """Store a whole blob sent with POST ?digest=, without a session. Idempotent per digest."""
+    validate_digest(digest)
+    repository = repository_get_or_create_for_push(name=repository_name)
+    key = blobstore.storage_key_for_upload(uuid.uuid4().hex)
+    backend_state = blobstore.upload_start(key=key)
+    hasher = ResumableHasher(digest_algorithm(digest))
+    try:
+        size, backend_state = blobstore.upload_write(
+            key=key, backend_state=backend_state, offset=0, body=body.reader, hasher=hasher, length=body.length
+        )
+        return _complete(
+            repository=repository, key=key, backend_state=backend_state, size=size, digest=digest, hasher=hasher
+        )
+    except BaseException:
+        blobstore.upload_discard(key=key, backend_state=backend_state)
+        raise
+
+
+def blob_upload_cancel(*, repository_name: str, upload_id: str) -> None:
+    """Cancel a session and delete what it wrote; raises BlobUploadUnknown."""
+    try:
+        pk = uuid.UUID(upload_id)
+    except ValueError:
+        raise BlobUploadUnknown(detail={"uuid": upload_id[:100]}) from None
+    upload = BlobUpload.objects.filter(pk=pk, repository__name=repository_name).first()
+    if upload is None or not BlobUpload.objects.filter(pk=pk).delete()[0]:
+        raise BlobUploadUnknown(detail={"uuid": upload_id})
+    blobstore.upload_discard(key=upload.storage_key, backend_state=upload.backend_state)
+
+
+def blob_mount(*, repository_name: str, digest: str, from_repository_name: str) -> Blob | None:
+    """Link a blob of another repository into this one (the caller may read both); None if absent."""
+    validate_digest(digest)
+    blob = Blob.objects.filter(digest=digest, repository_links__repository__name=from_repository_name).first()
+    if blob is None:
+        return None
+    repository = repository_get_or_create_for_push(name=repository_name)
+    with transaction.atomic():
+        RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
+    return blob
+
+
+def blob_unlink(*, repository_name: str, digest: str) -> None:
+    """Make a blob unreadable in the repository (DELETE); garbage collection frees the bytes."""
+    validate_digest(digest)
+    deleted, _rows = RepositoryBlob.objects.filter(repository__name=repository_name, blob__digest=digest).delete()
+    if not deleted:
+        if not Repository.objects.filter(name=repository_name).exists():
+            raise NameUnknown(detail={"name": repository_name})
+        raise BlobUnknown(detail={"digest": digest})

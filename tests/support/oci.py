@@ -1,0 +1,141 @@
+"""Building OCI image layouts and manifests for tests, with real gzip'd tar layers."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def layer_tar(files: dict[str, bytes]) -> tuple[bytes, str]:
+    """A gzip'd tar layer holding `files`; returns (compressed bytes, diff_id of the tar)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, content in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mode = 0o755 if name.startswith("bin/") else 0o644
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(content))
+    tar_bytes = raw.getvalue()
+    return gzip.compress(tar_bytes, mtime=0), sha256(tar_bytes)
+
+
+@dataclass
+class Image:
+    """An image: config, layers and the manifest that ties them, all as bytes."""
+
+    layers: list[bytes]
+    config: bytes
+    manifest: bytes
+    media_type: str
+    platform: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        return sha256(self.manifest)
+
+    @property
+    def blobs(self) -> dict[str, bytes]:
+        blobs = {sha256(self.config): self.config}
+        blobs.update({sha256(layer): layer for layer in self.layers})
+        return blobs
+
+
+def make_image(
+    *, layer_count: int = 2, layer_size: int = 4096, seed: str = "", docker: bool = False,
+    architecture: str = "amd64", os_name: str = "linux", subject: dict | None = None,
+) -> Image:
+    """An image with `layer_count` layers of about `layer_size` random bytes each."""
+    layers, diff_ids = [], []
+    for i in range(layer_count):
+        content = os.urandom(layer_size) if not seed else hashlib.sha256(f"{seed}-{i}".encode()).digest() * (
+            max(1, layer_size // 32)
+        )
+        layer, diff_id = layer_tar({f"data/file{i}-{seed}": content, "etc/hello": f"layer {i} {seed}\n".encode()})
+        layers.append(layer)
+        diff_ids.append(diff_id)
+    config = json.dumps(
+        {
+            "architecture": architecture,
+            "os": os_name,
+            "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": [{"created_by": f"harborpy test layer {i}"} for i in range(layer_count)],
+        },
+        sort_keys=True,
+    ).encode()
+    media_type = DOCKER_MANIFEST if docker else OCI_MANIFEST
+    manifest_doc = {
+        "schemaVersion": 2,
+        "mediaType": media_type,
+        "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+        "layers": [
+            {"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
+            for layer in layers
+        ],
+    }
+    if subject:
+        manifest_doc["subject"] = subject
+    manifest = json.dumps(manifest_doc, indent=2).encode()
+    return Image(layers, config, manifest, media_type, {"architecture": architecture, "os": os_name})
+
+
+def make_index(images: list[Image], *, docker: bool = False) -> bytes:
+    media_type = DOCKER_LIST if docker else OCI_INDEX
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": media_type,
+            "manifests": [
+                {"mediaType": image.media_type, "digest": image.digest, "size": len(image.manifest),
+                 "platform": image.platform}
+                for image in images
+            ],
+        },
+        indent=2,
+    ).encode()
+
+
+def write_layout(path: Path, images: list[Image], *, index_manifest: bytes | None = None, tag: str = "latest") -> Path:
+    """Write an OCI image layout holding `images` (or an index over them) under `tag`."""
+    blobs = path / "blobs" / "sha256"
+    blobs.mkdir(parents=True, exist_ok=True)
+    (path / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+
+    def put(data: bytes) -> str:
+        digest = sha256(data)
+        (blobs / digest.split(":", 1)[1]).write_bytes(data)
+        return digest
+
+    for image in images:
+        for data in image.blobs.values():
+            put(data)
+        put(image.manifest)
+    if index_manifest is not None:
+        top = {"mediaType": json.loads(index_manifest)["mediaType"], "digest": put(index_manifest),
+               "size": len(index_manifest)}
+    else:
+        image = images[0]
+        top = {"mediaType": image.media_type, "digest": image.digest, "size": len(image.manifest)}
+    top["annotations"] = {"org.opencontainers.image.ref.name": tag}
+    (path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [top]}))
+    return path
