@@ -285,6 +285,7 @@ STORAGES = {
 }
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 
 # --- Celery -------------------------------------------------------------------------------------
 

@@ -1,0 +1,84 @@
+"""Shared fixtures: real filesystem blob storage per test, actors, projects and a registry client."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from images.registry.tokens import token_issue
+from projects.models import Project
+from tests.factories import ProjectFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def blob_storage(settings, tmp_path_factory):
+    """Every test gets its own blob directory on the real filesystem."""
+    location = tmp_path_factory.mktemp("blobs")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "blobs": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+    }
+    return location
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def library(db) -> Project:
+    return ProjectFactory(name="library", is_public=True)
+
+
+@pytest.fixture
+def private_project(db) -> Project:
+    return ProjectFactory(name="secret", is_public=False)
+
+
+def basic_auth(username: str, password: str = "Passw0rd!") -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def bearer(username: str, access: list[dict]) -> str:
+    token, _expires, _issued = token_issue(subject=username, audience="harbor-registry", access=access)
+    return f"Bearer {token}"
+
+
+class RegistryClient(Client):
+    """Django's test client with a default Authorization header for /v2/ calls."""
+
+    def __init__(self, authorization: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.authorization = authorization
+
+    def request(self, **request):
+        if self.authorization and "HTTP_AUTHORIZATION" not in request:
+            request["HTTP_AUTHORIZATION"] = self.authorization
+        return super().request(**request)
+
+
+@pytest.fixture
+def admin_client(admin) -> RegistryClient:
+    """A /v2/ client authenticated as the system admin with Basic credentials."""
+    return RegistryClient(basic_auth("admin"))
+
+
+@pytest.fixture
+def anon_client(db) -> RegistryClient:
+    return RegistryClient()
