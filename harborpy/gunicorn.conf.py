@@ -23,4 +23,5 @@ limit_request_line = 8190
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(L)ss'
 errorlog = "-"
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Heartbeat files on tmpfs: a worker must not stall on a slow disk and be killed for it.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108

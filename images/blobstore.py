@@ -82,7 +82,9 @@ class _FilesystemBackend:
         os.close(fd)
         return {}
 
-    def append(self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]) -> tuple[int, dict]:
+    def append(
+        self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
+    ) -> tuple[int, dict]:
         written = 0
         with open(self._path(key), "r+b") as fh:
             # Anything past `offset` is left over from a request that failed half-way: drop it.
@@ -122,7 +124,9 @@ class _FilesystemBackend:
 
     def download(self, key: str, start: int, length: int) -> Download:
         if settings.REGISTRY_X_ACCEL_REDIRECT:
-            return Download(length=length, accel_path=settings.REGISTRY_X_ACCEL_REDIRECT.rstrip("/") + "/" + key)
+            return Download(
+                length=length, accel_path=settings.REGISTRY_X_ACCEL_REDIRECT.rstrip("/") + "/" + key
+            )
         fh = open(self._path(key), "rb")  # noqa: SIM115 - closed by the response
         # gunicorn's sendfile starts at the file's current position and sends Content-Length bytes.
         fh.seek(start)
@@ -159,7 +163,9 @@ class _S3Backend:
             return b""
         return self.client.get_object(Bucket=self.bucket, Key=self._key(state["tail"]))["Body"].read()
 
-    def append(self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]) -> tuple[int, dict]:
+    def append(
+        self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
+    ) -> tuple[int, dict]:
         # Work on a copy: part numbers come from the stored state, so if this request fails, the
         # next one re-sends the same part numbers and S3 replaces the parts this one left behind.
         new = {**state, "parts": list(state["parts"])}
@@ -187,7 +193,9 @@ class _S3Backend:
         tail = self._read_tail(state)
         if not state["parts"] and not tail:
             # S3 cannot complete a multipart upload without parts: an empty blob is a plain put.
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self._key(key), UploadId=state["upload_id"])
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self._key(key), UploadId=state["upload_id"]
+            )
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=b"")
         else:
             final = {**state, "parts": list(state["parts"])}
@@ -197,7 +205,9 @@ class _S3Backend:
                 Bucket=self.bucket,
                 Key=self._key(key),
                 UploadId=state["upload_id"],
-                MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in final["parts"]]},
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in final["parts"]]
+                },
             )
         if state.get("tail"):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(state["tail"]))

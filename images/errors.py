@@ -33,11 +33,19 @@ class RangeNotSatisfiable(BlobUploadInvalid):
 
 
 class DigestInvalid(HarborError):
-    code, status, default_message = "DIGEST_INVALID", 400, _("Provided digest did not match uploaded content.")
+    code, status, default_message = (
+        "DIGEST_INVALID",
+        400,
+        _("Provided digest did not match uploaded content."),
+    )
 
 
 class ManifestBlobUnknown(HarborError):
-    code, status, default_message = "MANIFEST_BLOB_UNKNOWN", 400, _("Manifest references a blob unknown to registry.")
+    code, status, default_message = (
+        "MANIFEST_BLOB_UNKNOWN",
+        400,
+        _("Manifest references a blob unknown to registry."),
+    )
 
 
 class ManifestInvalid(HarborError):
@@ -49,7 +57,11 @@ class ManifestUnknown(HarborError):
 
 
 class ManifestReferenced(HarborError):
-    code, status, default_message = "DENIED", 409, _("The manifest is referenced by an index; delete the index first.")
+    code, status, default_message = (
+        "DENIED",
+        409,
+        _("The manifest is referenced by an index; delete the index first."),
+    )
 
 
 class NameInvalid(HarborError):
@@ -73,7 +85,11 @@ class TagInvalid(HarborError):
 
 
 class PaginationNumberInvalid(HarborError):
-    code, status, default_message = "PAGINATION_NUMBER_INVALID", 400, _("Invalid number of results requested.")
+    code, status, default_message = (
+        "PAGINATION_NUMBER_INVALID",
+        400,
+        _("Invalid number of results requested."),
+    )
 
 
 class RegistryUnauthorized(Unauthorized):
@@ -85,4 +101,3 @@ class RegistryUnauthorized(Unauthorized):
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": self.challenge} if self.challenge else {}
-

@@ -70,7 +70,9 @@ def _invalid(message: str, **detail: Any) -> ManifestInvalid:
 def _string_map(value: Any, where: str) -> dict[str, str]:
     if value is None:
         return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
         raise _invalid(_("%(where)s must map strings to strings.") % {"where": where})
     return dict(value)
 
@@ -117,8 +119,10 @@ def _media_type(content_type: str, document: dict[str, Any]) -> str:
     declared = document.get("mediaType")
     if declared is not None and not isinstance(declared, str):
         raise _invalid(_("mediaType must be a string."))
-    if content_type in mt.SCHEMA1 - {"application/json"} or declared in mt.SCHEMA1 or (
-        document.get("schemaVersion") == 1
+    if (
+        content_type in mt.SCHEMA1 - {"application/json"}
+        or declared in mt.SCHEMA1
+        or (document.get("schemaVersion") == 1)
     ):
         raise _invalid(_("Docker image manifest schema 1 is not supported; push schema 2 or OCI."))
     if content_type in mt.MANIFESTS:

@@ -67,6 +67,9 @@ class RepositoryBlob(models.Model):
         verbose_name_plural = _("repository blobs")
         constraints = [models.UniqueConstraint(fields=["repository", "blob"], name="repository_blob_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.blob_id}"
+
 
 class Artifact(models.Model):
     """A manifest (image, index or any OCI artifact) in a repository, kept byte-for-byte."""
@@ -90,7 +93,9 @@ class Artifact(models.Model):
         verbose_name = _("artifact")
         verbose_name_plural = _("artifacts")
         constraints = [
-            models.UniqueConstraint(fields=["repository", "digest"], name="artifact_digest_unique_per_repository")
+            models.UniqueConstraint(
+                fields=["repository", "digest"], name="artifact_digest_unique_per_repository"
+            )
         ]
         indexes = [
             models.Index(
@@ -113,6 +118,9 @@ class ArtifactBlob(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["artifact", "blob"], name="artifact_blob_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.artifact_id}:{self.blob_id}"
+
 
 class ArtifactReference(models.Model):
     """An index (manifest list) referencing a child manifest in the same repository."""
@@ -126,6 +134,9 @@ class ArtifactReference(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["parent", "child"], name="artifact_reference_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.parent_id}->{self.child_id}"
+
 
 class Tag(models.Model):
     """A mutable name in a repository pointing at one artifact of that repository."""
@@ -134,14 +145,18 @@ class Tag(models.Model):
         Repository, verbose_name=_("repository"), on_delete=models.CASCADE, related_name="tags"
     )
     name = models.CharField(_("name"), max_length=128)
-    artifact = models.ForeignKey(Artifact, verbose_name=_("artifact"), on_delete=models.CASCADE, related_name="tags")
+    artifact = models.ForeignKey(
+        Artifact, verbose_name=_("artifact"), on_delete=models.CASCADE, related_name="tags"
+    )
     created_at = models.DateTimeField(_("creation time"), auto_now_add=True)
     updated_at = models.DateTimeField(_("push time"), auto_now=True)
 
     class Meta:
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
-        constraints = [models.UniqueConstraint(fields=["repository", "name"], name="tag_name_unique_per_repository")]
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "name"], name="tag_name_unique_per_repository")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -168,4 +183,9 @@ class BlobUpload(models.Model):
     class Meta:
         verbose_name = _("blob upload")
         verbose_name_plural = _("blob uploads")
-        constraints = [models.CheckConstraint(condition=models.Q(offset__gte=0), name="upload_offset_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(offset__gte=0), name="upload_offset_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -66,7 +66,9 @@ def validate_reference(reference: str) -> str:
             )
         return reference
     if not is_tag(reference):
-        raise TagInvalid(_("Invalid tag %(tag)s.") % {"tag": reference[:200]}, detail={"tag": reference[:200]})
+        raise TagInvalid(
+            _("Invalid tag %(tag)s.") % {"tag": reference[:200]}, detail={"tag": reference[:200]}
+        )
     return reference
 
 

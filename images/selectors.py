@@ -32,22 +32,23 @@ def _raise_unknown(repository_name: str, error: Exception) -> None:
 def artifact_get(*, repository_name: str, reference: str, with_manifest: bool = True) -> Artifact:
     """The artifact a tag or digest names in a repository; raises NameUnknown or ManifestUnknown."""
     qs = Artifact.objects.filter(repository__name=repository_name)
-    if is_tag(reference):
-        qs = qs.filter(tags__name=reference)
-    else:
-        qs = qs.filter(digest=reference)
+    qs = qs.filter(tags__name=reference) if is_tag(reference) else qs.filter(digest=reference)
     if not with_manifest:
         qs = qs.defer("manifest", "annotations").annotate(manifest_size=Length("manifest"))
     artifact = qs.first()
     if artifact is None:
-        _raise_unknown(repository_name, ManifestUnknown(detail={"name": repository_name, "reference": reference}))
+        _raise_unknown(
+            repository_name, ManifestUnknown(detail={"name": repository_name, "reference": reference})
+        )
     return artifact
 
 
 def artifact_children(*, artifact: Artifact) -> QuerySet[ArtifactReference]:
     """The index's references to its child manifests, with each child's digest and media type."""
-    return ArtifactReference.objects.filter(parent=artifact).select_related("child").only(
-        "platform", "child__digest", "child__media_type"
+    return (
+        ArtifactReference.objects.filter(parent=artifact)
+        .select_related("child")
+        .only("platform", "child__digest", "child__media_type")
     )
 
 
@@ -78,7 +79,7 @@ def tag_names(*, repository_name: str, last: str, limit: int) -> tuple[list[str]
 
 
 def repository_names(*, projects: QuerySet[Project], last: str, limit: int) -> tuple[list[str], bool]:
-    """Repository names in `projects` after `last` in lexical order, at most `limit`; and whether more follow."""
+    """Repository names in `projects` after `last`, in lexical order, at most `limit`; and if more follow."""
     qs = Repository.objects.filter(project__in=projects).order_by("name")
     if last:
         qs = qs.filter(name__gt=last)

@@ -20,7 +20,8 @@ def project_create(*, name: str, is_public: bool, owner: AbstractBaseUser | None
     """Create a project. Raises BadRequest (name) or Conflict (exists)."""
     if not _PROJECT_NAME.match(name) or len(name) > 255:
         raise BadRequest(
-            _("Invalid project name %(name)s: use lowercase letters, digits and . _ - separators.") % {"name": name}
+            _("Invalid project name %(name)s: use lowercase letters, digits and . _ - separators.")
+            % {"name": name}
         )
     if Project.objects.filter(name__iexact=name).exists():
         raise Conflict(_("The project %(name)s already exists.") % {"name": name})

@@ -19,9 +19,18 @@ def blob_storage(settings, tmp_path_factory):
     location = tmp_path_factory.mktemp("blobs")
     settings.STORAGES = {
         **settings.STORAGES,
-        "blobs": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+        "blobs": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
     }
     return location
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 with Django's iteration count costs ~0.5 s per password; tests do not need that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +91,20 @@ def admin_client(admin) -> RegistryClient:
 @pytest.fixture
 def anon_client(db) -> RegistryClient:
     return RegistryClient()
+
+
+@pytest.fixture
+def client_for(db):
+    """Make a /v2/ client: Basic credentials of a (new) user, or a bearer token with `access`."""
+
+    def make(
+        *, username: str = "", access: list[dict] | None = None, is_superuser: bool = False
+    ) -> RegistryClient:
+        user = UserFactory(
+            username=username or ("root" if is_superuser else "someone"), is_superuser=is_superuser
+        )
+        if access is not None:
+            return RegistryClient(bearer(user.username, access))
+        return RegistryClient(basic_auth(user.username))
+
+    return make

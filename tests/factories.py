@@ -27,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -82,7 +82,9 @@ class BlobFactory(factory.django.DjangoModelFactory):
         model = Blob
 
     @classmethod
-    def _create(cls, model_class, *args, data: bytes | None = None, repository: Repository | None = None, **kwargs):
+    def _create(
+        cls, model_class, *args, data: bytes | None = None, repository: Repository | None = None, **kwargs
+    ):
         blob = store_blob(data if data is not None else os.urandom(1024))
         if repository is not None:
             RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
@@ -94,8 +96,12 @@ class ArtifactFactory(factory.django.DjangoModelFactory):
         model = Artifact
 
     repository = factory.SubFactory(RepositoryFactory)
-    manifest = factory.LazyFunction(lambda: b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",'
-                                    b'"manifests":[],"annotations":{"n":"' + uuid.uuid4().hex.encode() + b'"}}')
+    manifest = factory.LazyFunction(
+        lambda: (
+            b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",'
+            b'"manifests":[],"annotations":{"n":"' + uuid.uuid4().hex.encode() + b'"}}'
+        )
+    )
     digest = factory.LazyAttribute(lambda a: "sha256:" + hashlib.sha256(a.manifest).hexdigest())
     media_type = "application/vnd.oci.image.index.v1+json"
     size = factory.LazyAttribute(lambda a: len(a.manifest))

@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from harborpy.errors import Denied
 from images.errors import NameUnknown, RegistryUnauthorized
 from images.names import REPOSITORY_NAME_RE, project_name_of
-from images.registry.tokens import InvalidToken, ScopeRequest, TokenClaims, parse_scopes, token_issue, token_verify
+from images.registry.tokens import (
+    InvalidToken,
+    ScopeRequest,
+    TokenClaims,
+    parse_scopes,
+    token_issue,
+    token_verify,
+)
 from projects.authentication import user_for_credentials
 from projects.models import Project
 from projects.permissions import (
@@ -63,7 +70,7 @@ class RegistryCaller:
     def is_anonymous(self) -> bool:
         return not self.username
 
-    def get_user(self):  # noqa: ANN201 - a user model instance or AnonymousUser
+    def get_user(self):
         """The caller's user; for a token caller, loaded on demand (only failure paths need it)."""
         if self.claims is not None and self.username and isinstance(self.user, AnonymousUser):
             user = get_user_model().objects.filter(username=self.username, is_active=True).first()
@@ -120,7 +127,10 @@ def challenge(request: HttpRequest, scopes: list[str] | None = None, error: str 
 
 
 def require(
-    request: HttpRequest, caller: RegistryCaller, repository_name: str, actions: list[str],
+    request: HttpRequest,
+    caller: RegistryCaller,
+    repository_name: str,
+    actions: list[str],
     project: Project | None = None,
 ) -> None:
     """Raise unless the caller may perform every one of `actions` on the repository.
@@ -174,4 +184,3 @@ def token_for(*, user: object, username: str, scopes: list[str]) -> dict[str, ob
         subject=username, audience=settings.REGISTRY_SERVICE, access=access
     )
     return {"token": token, "access_token": token, "expires_in": expires_in, "issued_at": issued_at}
-

@@ -112,7 +112,9 @@ def blob_response(blob: Blob, range_header: str, *, head: bool) -> HttpResponse:
     headers = blob_headers(blob)
     byte_range = parse_range(range_header, blob.size) if range_header else None
     if head:
-        return empty_response(200, {**headers, "Content-Length": str(blob.size), "Content-Type": "application/octet-stream"})
+        return empty_response(
+            200, {**headers, "Content-Length": str(blob.size), "Content-Type": "application/octet-stream"}
+        )
     start, length = byte_range if byte_range else (0, blob.size)
     download = blobstore.blob_download(key=blob.storage_key, start=start, length=length)
     if download.redirect_url:
@@ -124,10 +126,14 @@ def blob_response(blob: Blob, range_header: str, *, head: bool) -> HttpResponse:
         response = HttpResponse(status=status, content_type="application/octet-stream")
         response["X-Accel-Redirect"] = download.accel_path
     elif download.file is not None:
-        response = FileResponse(_RangeFile(download.file, length), status=status, content_type="application/octet-stream")
+        response = FileResponse(
+            _RangeFile(download.file, length), status=status, content_type="application/octet-stream"
+        )
         response.block_size = STREAM_BLOCK_SIZE
     else:
-        response = StreamingHttpResponse(download.chunks, status=status, content_type="application/octet-stream")
+        response = StreamingHttpResponse(
+            download.chunks, status=status, content_type="application/octet-stream"
+        )
     response["Content-Length"] = str(length)
     for name, value in headers.items():
         response[name] = value

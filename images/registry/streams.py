@@ -41,7 +41,9 @@ class RequestBody:
         try:
             return self._stream.read(size)
         except (OSError, ValueError) as exc:
-            raise BlobUploadInvalid(_("The request body could not be read: %(error)s") % {"error": exc}) from None
+            raise BlobUploadInvalid(
+                _("The request body could not be read: %(error)s") % {"error": exc}
+            ) from None
         except Exception as exc:
             # gunicorn raises its own parse errors (NoMoreData, InvalidChunkSize...) on a broken
             # chunked body; they share no base class we can name without importing the server.

@@ -85,7 +85,9 @@ def _load_private_key() -> Any:
         try:
             _private_key = serialization.load_pem_private_key(pem, password=None)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"HARBORPY_TOKEN_PRIVATE_KEY is not a PEM private key: {exc}") from None
+            raise ImproperlyConfigured(
+                f"HARBORPY_TOKEN_PRIVATE_KEY is not a PEM private key: {exc}"
+            ) from None
         return _private_key
 
 
@@ -163,7 +165,11 @@ def token_verify(token: str) -> TokenClaims:
             raise InvalidToken(str(exc)) from None
         access: dict[tuple[str, str], frozenset[str]] = {}
         for entry in payload.get("access") or []:
-            if isinstance(entry, dict) and isinstance(entry.get("type"), str) and isinstance(entry.get("name"), str):
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("type"), str)
+                and isinstance(entry.get("name"), str)
+            ):
                 actions = frozenset(a for a in entry.get("actions") or [] if isinstance(a, str))
                 key = (entry["type"], entry["name"])
                 access[key] = access.get(key, frozenset()) | actions

@@ -12,15 +12,23 @@ urlpatterns = [
     re_path(r"^v2/_catalog$", views.CatalogView.as_view(), name="registry-catalog"),
     re_path(r"^v2/(?P<name>.+)/tags/list$", views.TagsListView.as_view(), name="registry-tags"),
     re_path(
-        r"^v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$", views.ManifestView.as_view(), name="registry-manifest"
+        r"^v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$",
+        views.ManifestView.as_view(),
+        name="registry-manifest",
     ),
-    re_path(r"^v2/(?P<name>.+)/blobs/uploads/?$", views.UploadStartView.as_view(), name="registry-upload-start"),
     re_path(
-        r"^v2/(?P<name>.+)/blobs/uploads/(?P<upload_id>[^/]+)$", views.UploadView.as_view(), name="registry-upload"
+        r"^v2/(?P<name>.+)/blobs/uploads/?$", views.UploadStartView.as_view(), name="registry-upload-start"
+    ),
+    re_path(
+        r"^v2/(?P<name>.+)/blobs/uploads/(?P<upload_id>[^/]+)$",
+        views.UploadView.as_view(),
+        name="registry-upload",
     ),
     re_path(r"^v2/(?P<name>.+)/blobs/(?P<digest>[^/]+)$", views.BlobView.as_view(), name="registry-blob"),
     re_path(
-        r"^v2/(?P<name>.+)/referrers/(?P<digest>[^/]+)$", views.ReferrersView.as_view(), name="registry-referrers"
+        r"^v2/(?P<name>.+)/referrers/(?P<digest>[^/]+)$",
+        views.ReferrersView.as_view(),
+        name="registry-referrers",
     ),
     re_path(r"^v2/", views.NotFoundView.as_view(), name="registry-not-found"),
     re_path(r"^service/token/?$", views.TokenView.as_view(), name="registry-token"),

@@ -69,7 +69,9 @@ class RegistryView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         head = request.method == "HEAD"
         try:
-            if request.method.lower() not in self.http_method_names or not hasattr(self, request.method.lower()):
+            if request.method.lower() not in self.http_method_names or not hasattr(
+                self, request.method.lower()
+            ):
                 raise Unsupported(
                     _("Method %(method)s is not supported here.") % {"method": request.method[:20]},
                 )
@@ -135,7 +137,9 @@ class TagsListView(RegistryView):
         names, more = tag_names(repository_name=name, last=request.GET.get("last", ""), limit=limit)
         response = responses.json_response({"name": name, "tags": names})
         if more and names:
-            response["Link"] = responses.next_link(f"/v2/{name}/tags/list", {"n": str(limit), "last": names[-1]})
+            response["Link"] = responses.next_link(
+                f"/v2/{name}/tags/list", {"n": str(limit), "last": names[-1]}
+            )
         return response
 
 
@@ -185,7 +189,9 @@ class ManifestView(RegistryView):
                 and reference.child.media_type in accepted
             ):
                 return artifact_get(
-                    repository_name=self.kwargs["name"], reference=reference.child.digest, with_manifest=not head
+                    repository_name=self.kwargs["name"],
+                    reference=reference.child.digest,
+                    with_manifest=not head,
                 )
         return artifact
 
@@ -216,7 +222,9 @@ class BlobView(RegistryView):
     def get(self, request: HttpRequest, name: str, digest: str) -> HttpResponse:
         validate_digest(digest)
         blob = blob_get(repository_name=name, digest=digest)
-        return responses.blob_response(blob, request.META.get("HTTP_RANGE", ""), head=request.method == "HEAD")
+        return responses.blob_response(
+            blob, request.META.get("HTTP_RANGE", ""), head=request.method == "HEAD"
+        )
 
     head = get
 
@@ -290,7 +298,9 @@ class UploadView(RegistryView):
         digest = request.GET.get("digest", "")
         if not digest:
             raise BadRequest(_("The digest query parameter is required to finish an upload."))
-        blob = blob_upload_finish(repository_name=name, upload_id=upload_id, digest=digest, body=_body(request))
+        blob = blob_upload_finish(
+            repository_name=name, upload_id=upload_id, digest=digest, body=_body(request)
+        )
         return _blob_created(self, name, blob.digest)
 
     def delete(self, request: HttpRequest, name: str, upload_id: str) -> HttpResponse:
@@ -356,14 +366,19 @@ class TokenView(View):
         grant_type = request.POST.get("grant_type", "")
         if grant_type != "password":
             return responses.json_response(
-                {"error": "unsupported_grant_type", "error_description": _("Only the password grant is supported.")},
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": _("Only the password grant is supported."),
+                },
                 status=400,
             )
         credentials = (request.POST.get("username", ""), request.POST.get("password", ""))
         scopes = request.POST.get("scope", "").split()
         return self._issue(request, credentials, scopes)
 
-    def _issue(self, request: HttpRequest, credentials: tuple[str, str] | None, scopes: list[str]) -> HttpResponse:
+    def _issue(
+        self, request: HttpRequest, credentials: tuple[str, str] | None, scopes: list[str]
+    ) -> HttpResponse:
         if credentials is None:
             user, username = AnonymousUser(), ""
         else:
@@ -377,4 +392,3 @@ class TokenView(View):
         response = responses.error_response(RegistryUnauthorized(message))
         response["WWW-Authenticate"] = 'Basic realm="harborpy"'
         return response
-

@@ -7,7 +7,13 @@ from django.db.models import RestrictedError
 from django.utils.translation import gettext as _
 
 from images.digests import CANONICAL_ALGORITHM, digest_algorithm, digest_of, is_digest
-from images.errors import DigestInvalid, ManifestBlobUnknown, ManifestInvalid, ManifestReferenced, ManifestUnknown
+from images.errors import (
+    DigestInvalid,
+    ManifestBlobUnknown,
+    ManifestInvalid,
+    ManifestReferenced,
+    ManifestUnknown,
+)
 from images.manifests import ParsedManifest, parse_manifest
 from images.models import Artifact, ArtifactBlob, ArtifactReference, Blob, Repository, Tag
 from images.names import validate_reference
@@ -19,7 +25,9 @@ def _referenced_blobs(repository: Repository, parsed: ParsedManifest) -> list[Bl
     required = {d.digest: d for d in parsed.required_blobs()}
     blobs = {
         b.digest: b
-        for b in Blob.objects.filter(digest__in=required, repository_links__repository=repository).only("digest", "size")
+        for b in Blob.objects.filter(digest__in=required, repository_links__repository=repository).only(
+            "digest", "size"
+        )
     }
     if missing := sorted(set(required) - set(blobs)):
         raise ManifestBlobUnknown(
@@ -98,7 +106,9 @@ def _artifact_create(repository: Repository, digest: str, parsed: ParsedManifest
 
 def tag_move(*, repository: Repository, name: str, artifact: Artifact) -> Tag:
     """Point tag `name` at `artifact`, creating the tag if needed."""
-    tag, _created = Tag.objects.update_or_create(repository=repository, name=name, defaults={"artifact": artifact})
+    tag, _created = Tag.objects.update_or_create(
+        repository=repository, name=name, defaults={"artifact": artifact}
+    )
     return tag
 
 
@@ -114,7 +124,8 @@ def manifest_push(*, repository_name: str, reference: str, content_type: str, pa
     digest = digest_of(payload, digest_algorithm(reference) if by_digest else CANONICAL_ALGORITHM)
     if by_digest and digest != reference:
         raise DigestInvalid(
-            _("The manifest's digest is %(digest)s, not %(reference)s.") % {"digest": digest, "reference": reference},
+            _("The manifest's digest is %(digest)s, not %(reference)s.")
+            % {"digest": digest, "reference": reference},
             detail={"digest": reference},
         )
     repository = repository_get_or_create_for_push(name=repository_name)

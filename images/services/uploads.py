@@ -171,14 +171,22 @@ def _blob_create(*, repository: Repository, key: str, digest: str, size: int) ->
     return blob
 
 
-def _complete(*, repository: Repository, key: str, backend_state: dict, size: int, digest: str,
-              hasher: ResumableHasher | None) -> Blob:
+def _complete(
+    *,
+    repository: Repository,
+    key: str,
+    backend_state: dict,
+    size: int,
+    digest: str,
+    hasher: ResumableHasher | None,
+) -> Blob:
     blobstore.upload_commit(key=key, backend_state=backend_state)
     try:
         computed = _verified_digest(key=key, expected=digest, hasher=hasher)
         if computed != digest:
             raise DigestInvalid(
-                _("The content's digest is %(computed)s, not %(digest)s.") % {"computed": computed, "digest": digest},
+                _("The content's digest is %(computed)s, not %(digest)s.")
+                % {"computed": computed, "digest": digest},
                 detail={"digest": digest},
             )
         return _blob_create(repository=repository, key=key, digest=digest, size=size)
@@ -228,10 +236,20 @@ def blob_upload_monolithic(*, repository_name: str, digest: str, body: Body) -> 
     hasher = ResumableHasher(digest_algorithm(digest))
     try:
         size, backend_state = blobstore.upload_write(
-            key=key, backend_state=backend_state, offset=0, body=body.reader, hasher=hasher, length=body.length
+            key=key,
+            backend_state=backend_state,
+            offset=0,
+            body=body.reader,
+            hasher=hasher,
+            length=body.length,
         )
         return _complete(
-            repository=repository, key=key, backend_state=backend_state, size=size, digest=digest, hasher=hasher
+            repository=repository,
+            key=key,
+            backend_state=backend_state,
+            size=size,
+            digest=digest,
+            hasher=hasher,
         )
     except BaseException:
         blobstore.upload_discard(key=key, backend_state=backend_state)
@@ -265,7 +283,9 @@ def blob_mount(*, repository_name: str, digest: str, from_repository_name: str) 
 def blob_unlink(*, repository_name: str, digest: str) -> None:
     """Make a blob unreadable in the repository (DELETE); garbage collection frees the bytes."""
     validate_digest(digest)
-    deleted, _rows = RepositoryBlob.objects.filter(repository__name=repository_name, blob__digest=digest).delete()
+    deleted, _rows = RepositoryBlob.objects.filter(
+        repository__name=repository_name, blob__digest=digest
+    ).delete()
     if not deleted:
         if not Repository.objects.filter(name=repository_name).exists():
             raise NameUnknown(detail={"name": repository_name})

@@ -61,16 +61,26 @@ class Image:
 
 
 def make_image(
-    *, layer_count: int = 2, layer_size: int = 4096, seed: str = "", docker: bool = False,
-    architecture: str = "amd64", os_name: str = "linux", subject: dict | None = None,
+    *,
+    layer_count: int = 2,
+    layer_size: int = 4096,
+    seed: str = "",
+    docker: bool = False,
+    architecture: str = "amd64",
+    os_name: str = "linux",
+    subject: dict | None = None,
 ) -> Image:
     """An image with `layer_count` layers of about `layer_size` random bytes each."""
     layers, diff_ids = [], []
     for i in range(layer_count):
-        content = os.urandom(layer_size) if not seed else hashlib.sha256(f"{seed}-{i}".encode()).digest() * (
-            max(1, layer_size // 32)
+        content = (
+            os.urandom(layer_size)
+            if not seed
+            else hashlib.sha256(f"{seed}-{i}".encode()).digest() * (max(1, layer_size // 32))
         )
-        layer, diff_id = layer_tar({f"data/file{i}-{seed}": content, "etc/hello": f"layer {i} {seed}\n".encode()})
+        layer, diff_id = layer_tar(
+            {f"data/file{i}-{seed}": content, "etc/hello": f"layer {i} {seed}\n".encode()}
+        )
         layers.append(layer)
         diff_ids.append(diff_id)
     config = json.dumps(
@@ -87,7 +97,11 @@ def make_image(
     manifest_doc = {
         "schemaVersion": 2,
         "mediaType": media_type,
-        "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+        "config": {
+            "mediaType": DOCKER_CONFIG if docker else OCI_CONFIG,
+            "digest": sha256(config),
+            "size": len(config),
+        },
         "layers": [
             {"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
             for layer in layers
@@ -106,8 +120,12 @@ def make_index(images: list[Image], *, docker: bool = False) -> bytes:
             "schemaVersion": 2,
             "mediaType": media_type,
             "manifests": [
-                {"mediaType": image.media_type, "digest": image.digest, "size": len(image.manifest),
-                 "platform": image.platform}
+                {
+                    "mediaType": image.media_type,
+                    "digest": image.digest,
+                    "size": len(image.manifest),
+                    "platform": image.platform,
+                }
                 for image in images
             ],
         },
@@ -115,7 +133,9 @@ def make_index(images: list[Image], *, docker: bool = False) -> bytes:
     ).encode()
 
 
-def write_layout(path: Path, images: list[Image], *, index_manifest: bytes | None = None, tag: str = "latest") -> Path:
+def write_layout(
+    path: Path, images: list[Image], *, index_manifest: bytes | None = None, tag: str = "latest"
+) -> Path:
     """Write an OCI image layout holding `images` (or an index over them) under `tag`."""
     blobs = path / "blobs" / "sha256"
     blobs.mkdir(parents=True, exist_ok=True)
@@ -131,8 +151,11 @@ def write_layout(path: Path, images: list[Image], *, index_manifest: bytes | Non
             put(data)
         put(image.manifest)
     if index_manifest is not None:
-        top = {"mediaType": json.loads(index_manifest)["mediaType"], "digest": put(index_manifest),
-               "size": len(index_manifest)}
+        top = {
+            "mediaType": json.loads(index_manifest)["mediaType"],
+            "digest": put(index_manifest),
+            "size": len(index_manifest),
+        }
     else:
         image = images[0]
         top = {"mediaType": image.media_type, "digest": image.digest, "size": len(image.manifest)}
