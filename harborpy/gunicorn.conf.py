@@ -20,7 +20,8 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 sendfile = True
 # Manifests and tokens are small; layer bodies are streamed, so no request body limit here.
 limit_request_line = 8190
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# "-" logs requests to stdout; an empty GUNICORN_ACCESSLOG turns the access log off.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(L)ss'
 errorlog = "-"
 # Heartbeat files on tmpfs: a worker must not stall on a slow disk and be killed for it.

@@ -149,6 +149,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# The registry's own handler (harborpy/handlers.py) runs only these: tokens, not sessions.
+REGISTRY_MIDDLEWARE = ["harborpy.handlers.RegistryLocaleMiddleware"]
+
 ROOT_URLCONF = "harborpy.urls"
 WSGI_APPLICATION = "harborpy.wsgi.application"
 
@@ -172,9 +175,14 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("HARBORPY_DB_CONN_MAX_AGE", 600, minimum=0)
+# A health check is a `SELECT 1` round trip before the first query of every request; without it a
+# connection the database dropped fails one request and is then replaced.
+CONN_HEALTH_CHECKS = env_bool("HARBORPY_DB_CONN_HEALTH_CHECKS", False)
 if DATABASE_URL:
     try:
-        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+        _db = dj_database_url.parse(
+            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=CONN_HEALTH_CHECKS
+        )
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if _db["ENGINE"] not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
@@ -184,7 +192,7 @@ else:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "harborpy.sqlite3"),
         "CONN_MAX_AGE": CONN_MAX_AGE,
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_HEALTH_CHECKS": CONN_HEALTH_CHECKS,
     }
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent pushes on the embedded database: WAL lets readers go on during a write, a busy

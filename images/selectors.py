@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Length
 
 from images.errors import BlobUnknown, BlobUploadUnknown, ManifestUnknown, NameUnknown
-from images.models import Artifact, ArtifactReference, Blob, BlobUpload, Repository, Tag
+from images.models import Artifact, ArtifactReference, Blob, BlobUpload, Repository, RepositoryBlob, Tag
 from images.names import is_tag
 from projects.models import Project
 
@@ -29,17 +30,60 @@ def _raise_unknown(repository_name: str, error: Exception) -> None:
     raise error
 
 
+# Manifest and blob GET/HEAD are the registry's hottest requests. Building these queries with the
+# ORM took more CPU than running them (profiled: about half of a manifest GET), so they are
+# written once as SQL, with table names taken from the models.
+_ARTIFACT = Artifact._meta.db_table
+_REPOSITORY = Repository._meta.db_table
+_TAG = Tag._meta.db_table
+_BLOB = Blob._meta.db_table
+_REPOSITORY_BLOB = RepositoryBlob._meta.db_table
+
+# Table names come from model metadata and every value is a query parameter.
+_ARTIFACT_BY_TAG_SQL = (
+    "SELECT a.id, a.repository_id, a.digest, a.media_type, {payload} "  # noqa: S608
+    f"FROM {_ARTIFACT} a JOIN {_TAG} t ON t.artifact_id = a.id "
+    f"JOIN {_REPOSITORY} r ON r.id = t.repository_id WHERE r.name = %s AND t.name = %s"
+)
+_ARTIFACT_BY_DIGEST_SQL = (
+    "SELECT a.id, a.repository_id, a.digest, a.media_type, {payload} "  # noqa: S608
+    f"FROM {_ARTIFACT} a JOIN {_REPOSITORY} r ON r.id = a.repository_id "
+    "WHERE r.name = %s AND a.digest = %s"
+)
+_ARTIFACT_SQL = {
+    (by_tag, with_manifest): sql.format(payload="a.manifest" if with_manifest else "length(a.manifest)")
+    for by_tag, sql in ((True, _ARTIFACT_BY_TAG_SQL), (False, _ARTIFACT_BY_DIGEST_SQL))
+    for with_manifest in (True, False)
+}
+_BLOB_SQL = (
+    "SELECT b.id, b.digest, b.size, b.storage_key "  # noqa: S608
+    f"FROM {_BLOB} b JOIN {_REPOSITORY_BLOB} rb ON rb.blob_id = b.id "
+    f"JOIN {_REPOSITORY} r ON r.id = rb.repository_id WHERE r.name = %s AND b.digest = %s"
+)
+
+
+def _fetch_one(sql: str, params: list[object]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def artifact_get(*, repository_name: str, reference: str, with_manifest: bool = True) -> Artifact:
-    """The artifact a tag or digest names in a repository; raises NameUnknown or ManifestUnknown."""
-    qs = Artifact.objects.filter(repository__name=repository_name)
-    qs = qs.filter(tags__name=reference) if is_tag(reference) else qs.filter(digest=reference)
-    if not with_manifest:
-        qs = qs.defer("manifest", "annotations").annotate(manifest_size=Length("manifest"))
-    artifact = qs.first()
-    if artifact is None:
+    """The artifact a tag or digest names in a repository; raises NameUnknown or ManifestUnknown.
+
+    Without the manifest (HEAD), the artifact carries `manifest_size` instead.
+    """
+    row = _fetch_one(_ARTIFACT_SQL[is_tag(reference), with_manifest], [repository_name, reference])
+    if row is None:
         _raise_unknown(
             repository_name, ManifestUnknown(detail={"name": repository_name, "reference": reference})
         )
+    artifact = Artifact(id=row[0], repository_id=row[1], digest=row[2], media_type=row[3])
+    if with_manifest:
+        artifact.manifest = bytes(row[4])
+        artifact.manifest_size = len(artifact.manifest)
+    else:
+        artifact.manifest_size = int(row[4])
     return artifact
 
 
@@ -54,10 +98,10 @@ def artifact_children(*, artifact: Artifact) -> QuerySet[ArtifactReference]:
 
 def blob_get(*, repository_name: str, digest: str) -> Blob:
     """A blob readable in the repository; raises NameUnknown or BlobUnknown."""
-    blob = Blob.objects.filter(repository_links__repository__name=repository_name, digest=digest).first()
-    if blob is None:
+    row = _fetch_one(_BLOB_SQL, [repository_name, digest])
+    if row is None:
         _raise_unknown(repository_name, BlobUnknown(detail={"digest": digest}))
-    return blob
+    return Blob(id=row[0], digest=row[1], size=row[2], storage_key=row[3])
 
 
 def blob_upload_get(*, repository_name: str, upload_id: str) -> BlobUpload:

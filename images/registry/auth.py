@@ -37,6 +37,7 @@ from projects.permissions import (
     projects_visible_to,
     registry_actions_granted,
 )
+from projects.selectors import project_get_by_name
 
 
 def external_base_url(request: HttpRequest) -> str:
@@ -83,7 +84,7 @@ class RegistryCaller:
         if self.claims is not None:
             return self.claims.allows("repository", repository_name, action)
         if project is None:
-            project = Project.objects.filter(name=project_name_of(repository_name)).first()
+            project = project_get_by_name(project_name_of(repository_name))
             if project is None:
                 return False
         return can(self.user, REGISTRY_ACTIONS[action], project)
@@ -165,7 +166,7 @@ def _grant(user: object, scope: ScopeRequest) -> set[str]:
     if scope.type == "repository":
         if not REPOSITORY_NAME_RE.match(scope.name):
             return set()
-        project = Project.objects.filter(name=project_name_of(scope.name)).first()
+        project = project_get_by_name(project_name_of(scope.name))
         return registry_actions_granted(user, project, set(scope.actions))
     if scope.type == "registry" and scope.name == "catalog":
         # The catalog lists only what the caller can see, so any caller may ask for it.

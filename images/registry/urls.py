@@ -7,10 +7,8 @@ from django.urls import re_path
 
 from images.registry import views
 
+# Most frequent first: Django tries the patterns in order.
 urlpatterns = [
-    re_path(r"^v2/?$", views.BaseView.as_view(), name="registry-base"),
-    re_path(r"^v2/_catalog$", views.CatalogView.as_view(), name="registry-catalog"),
-    re_path(r"^v2/(?P<name>.+)/tags/list$", views.TagsListView.as_view(), name="registry-tags"),
     re_path(
         r"^v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$",
         views.ManifestView.as_view(),
@@ -25,11 +23,14 @@ urlpatterns = [
         name="registry-upload",
     ),
     re_path(r"^v2/(?P<name>.+)/blobs/(?P<digest>[^/]+)$", views.BlobView.as_view(), name="registry-blob"),
+    re_path(r"^v2/?$", views.BaseView.as_view(), name="registry-base"),
+    re_path(r"^service/token/?$", views.TokenView.as_view(), name="registry-token"),
+    re_path(r"^v2/_catalog$", views.CatalogView.as_view(), name="registry-catalog"),
+    re_path(r"^v2/(?P<name>.+)/tags/list$", views.TagsListView.as_view(), name="registry-tags"),
     re_path(
         r"^v2/(?P<name>.+)/referrers/(?P<digest>[^/]+)$",
         views.ReferrersView.as_view(),
         name="registry-referrers",
     ),
     re_path(r"^v2/", views.NotFoundView.as_view(), name="registry-not-found"),
-    re_path(r"^service/token/?$", views.TokenView.as_view(), name="registry-token"),
 ]
