@@ -121,3 +121,14 @@ def test_anonymous_pull_from_a_private_project_is_challenged(admin_client, anon_
 
     assert response.status_code == 401
     assert 'scope="repository:secret/app:pull"' in response["WWW-Authenticate"]
+
+
+def test_x_accel_redirect_hands_the_blob_to_nginx(admin_client, digest, settings):
+    settings.REGISTRY_X_ACCEL_REDIRECT = "/_blobs/"
+
+    response = admin_client.get(f"/v2/library/app/blobs/{digest}")
+
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"].startswith("/_blobs/blobs/")
+    assert response["Content-Length"] == "10000"
+    assert response["Docker-Content-Digest"] == digest

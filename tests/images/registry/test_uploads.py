@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from images.models import Blob, BlobUpload, RepositoryBlob
 from tests.support.oci import sha256
@@ -295,3 +297,36 @@ def test_push_needs_authentication(anon_client, library):
 
     assert response.status_code == 401
     assert 'scope="repository:library/app:push"' in response["WWW-Authenticate"]
+
+
+def test_a_session_another_request_is_writing_is_refused(admin_client, library):
+    location = start(admin_client)["Location"]
+    BlobUpload.objects.update(busy_until=timezone.now() + timedelta(minutes=5))
+
+    response = admin_client.patch(location, data=b"abc", content_type=OCTET)
+
+    assert response.status_code == 400
+    assert errors(response) == ["BLOB_UPLOAD_INVALID"]
+
+
+def test_an_expired_lease_does_not_block_the_session(admin_client, library):
+    location = start(admin_client)["Location"]
+    BlobUpload.objects.update(busy_until=timezone.now() - timedelta(minutes=5))
+
+    response = admin_client.patch(location, data=b"abc", content_type=OCTET)
+
+    assert response.status_code == 202
+    assert BlobUpload.objects.get().busy_until is None
+
+
+def test_session_continues_when_the_hash_state_is_unusable(admin_client, library):
+    """Another platform's hash state (or none) means re-hashing the stored bytes at the end."""
+    data = os.urandom(4000)
+    location = start(admin_client)["Location"]
+    admin_client.patch(location, data=data[:1000], content_type=OCTET)
+    BlobUpload.objects.update(hash_state=b"from another machine")
+
+    admin_client.patch(location, data=data[1000:], content_type=OCTET)
+    response = admin_client.put(f"{location}?digest={sha256(data)}")
+
+    assert response.status_code == 201, response.content
