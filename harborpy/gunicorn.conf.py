@@ -26,3 +26,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(L)ss'
 errorlog = "-"
 # Heartbeat files on tmpfs: a worker must not stall on a slow disk and be killed for it.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# gunicorn's control socket defaults to one fixed path per user, which several instances on one
+# host (tests, benchmarks, blue/green) would fight over; harborpy does not use it.
+control_socket_disable = True
