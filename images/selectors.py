@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.db.models.functions import Length
 
+from images.digests import is_digest
 from images.errors import BlobUnknown, BlobUploadUnknown, ManifestUnknown, NameUnknown
 from images.models import Artifact, ArtifactReference, Blob, BlobUpload, Repository, Tag
 from images.names import is_tag
@@ -30,12 +31,18 @@ def _raise_unknown(repository_name: str, error: Exception) -> None:
 
 
 def artifact_get(*, repository_name: str, reference: str, with_manifest: bool = True) -> Artifact:
-    """The artifact a tag or digest names in a repository; raises NameUnknown or ManifestUnknown."""
+    """The artifact a tag or digest names in a repository; raises NameUnknown or ManifestUnknown.
+
+    A reference that is neither a valid tag nor a supported digest names nothing: it is unknown
+    (404), as the distribution-spec answers a pull of a missing manifest, not a 400.
+    """
     qs = Artifact.objects.filter(repository__name=repository_name)
     if is_tag(reference):
         qs = qs.filter(tags__name=reference)
-    else:
+    elif is_digest(reference):
         qs = qs.filter(digest=reference)
+    else:
+        qs = qs.none()
     if not with_manifest:
         qs = qs.defer("manifest", "annotations").annotate(manifest_size=Length("manifest"))
     artifact = qs.first()

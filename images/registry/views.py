@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from harborpy.errors import BadRequest, HarborError, NotFound, Unsupported
 from images import media_types as mt
 from images.errors import BlobUploadUnknown, PaginationNumberInvalid, RegistryUnauthorized
-from images.names import validate_digest, validate_reference, validate_repository_name
+from images.names import validate_digest, validate_repository_name
 from images.registry import responses
 from images.registry.auth import (
     authenticate_caller,
@@ -152,7 +152,8 @@ class ManifestView(RegistryView):
     actions = {"GET": ["pull"], "HEAD": ["pull"], "PUT": ["push"], "DELETE": ["delete"]}
 
     def get(self, request: HttpRequest, name: str, reference: str) -> HttpResponse:
-        validate_reference(reference)
+        if ":" in reference:
+            validate_digest(reference)  # a malformed digest is a 400; an invalid tag names nothing: 404
         head = request.method == "HEAD"
         artifact = artifact_get(repository_name=name, reference=reference, with_manifest=not head)
         artifact = self._negotiate(request, artifact, head)
