@@ -28,6 +28,7 @@ from images.registry.auth import (
     basic_credentials,
     challenge,
     external_base_url,
+    mount_source_scope,
     require,
     token_for,
 )
@@ -78,7 +79,7 @@ class RegistryView(View):
             if name is not None:
                 validate_repository_name(name)
                 if actions := self.actions.get(request.method, []):
-                    require(request, self.caller, name, actions)
+                    require(request, self.caller, name, actions, also=self.challenge_scopes(request, name))
             response = super().dispatch(request, *args, **kwargs)
         except HarborError as exc:
             response = responses.error_response(exc, head=head)
@@ -87,6 +88,10 @@ class RegistryView(View):
 
     def location(self, path: str) -> str:
         return external_base_url(self.request) + path
+
+    def challenge_scopes(self, request: HttpRequest, name: str) -> list[str]:
+        """Scopes beyond `actions` on `name` that this request can use, for the challenge to ask for."""
+        return []
 
 
 def _page_size(request: HttpRequest, default: int | None) -> int | None:
@@ -249,6 +254,9 @@ class UploadStartView(RegistryView):
     """POST /v2/<name>/blobs/uploads/: a session, a monolithic upload (?digest=) or a mount."""
 
     actions = {"POST": ["push"]}
+
+    def challenge_scopes(self, request: HttpRequest, name: str) -> list[str]:
+        return mount_source_scope(request, name)
 
     def post(self, request: HttpRequest, name: str) -> HttpResponse:
         mount, source = request.GET.get("mount", ""), request.GET.get("from", "")
