@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Length
 
+from images.digests import is_digest
 from images.errors import BlobUnknown, BlobUploadUnknown, ManifestUnknown, NameUnknown
 from images.models import Artifact, ArtifactReference, Blob, BlobUpload, Repository, RepositoryBlob, Tag
 from images.names import is_tag
@@ -71,9 +72,13 @@ def _fetch_one(sql: str, params: list[object]) -> tuple | None:
 def artifact_get(*, repository_name: str, reference: str, with_manifest: bool = True) -> Artifact:
     """The artifact a tag or digest names in a repository; raises NameUnknown or ManifestUnknown.
 
-    Without the manifest (HEAD), the artifact carries `manifest_size` instead.
+    Without the manifest (HEAD), the artifact carries `manifest_size` instead. A reference that is
+    neither a valid tag nor a supported digest names nothing: it is unknown (404), as the
+    distribution-spec answers a pull of a missing manifest, not a 400.
     """
-    row = _fetch_one(_ARTIFACT_SQL[is_tag(reference), with_manifest], [repository_name, reference])
+    row = None
+    if is_tag(reference) or is_digest(reference):
+        row = _fetch_one(_ARTIFACT_SQL[is_tag(reference), with_manifest], [repository_name, reference])
     if row is None:
         _raise_unknown(
             repository_name, ManifestUnknown(detail={"name": repository_name, "reference": reference})

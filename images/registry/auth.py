@@ -133,19 +133,22 @@ def require(
     repository_name: str,
     actions: list[str],
     project: Project | None = None,
+    also: list[str] | None = None,
 ) -> None:
     """Raise unless the caller may perform every one of `actions` on the repository.
 
     An anonymous caller gets 401 with a challenge (log in, then retry). An authenticated caller
     who cannot see the project gets NAME_UNKNOWN, the same answer as for a project that does not
     exist, so private projects are not revealed; one who can see it but lacks the action gets 401
-    `insufficient_scope` (token) or 403 DENIED (Basic).
+    `insufficient_scope` (token) or 403 DENIED (Basic). `also` lists further scopes the request
+    can use (a mount's source) for the challenge to ask for, so that one token covers them all.
     """
     if all(caller.may(repository_name, action, project) for action in actions):
         return
     scope = f"repository:{repository_name}:{','.join(actions)}"
+    scopes = [scope, *(also or [])]
     if caller.is_anonymous:
-        raise RegistryUnauthorized(challenge=challenge(request, [scope]), detail={"scope": scope})
+        raise RegistryUnauthorized(challenge=challenge(request, scopes), detail={"scope": scope})
     user = caller.get_user()
     project_name = project_name_of(repository_name)
     if not projects_visible_to(user).filter(name=project_name).exists():
@@ -156,10 +159,23 @@ def require(
     if caller.claims is not None:
         raise RegistryUnauthorized(
             _("The token does not grant %(scope)s.") % {"scope": scope},
-            challenge=challenge(request, [scope], error="insufficient_scope"),
+            challenge=challenge(request, scopes, error="insufficient_scope"),
             detail={"scope": scope},
         )
     raise Denied(detail={"scope": scope})
+
+
+def mount_source_scope(request: HttpRequest, repository_name: str) -> list[str]:
+    """The pull scope of a cross-repository mount's source (`?mount=&from=`), to add to a challenge.
+
+    distribution asks for it too: a client then gets one token for both repositories, and the
+    mount can succeed (201) instead of falling back to an upload session (202). An invalid name
+    is left out: it is never put in a header.
+    """
+    source = request.GET.get("from", "")
+    if not request.GET.get("mount") or source == repository_name or not REPOSITORY_NAME_RE.match(source):
+        return []
+    return [f"repository:{source}:pull"]
 
 
 def _grant(user: object, scope: ScopeRequest) -> set[str]:

@@ -21,13 +21,14 @@ from django.views.decorators.csrf import csrf_exempt
 from harborpy.errors import BadRequest, HarborError, NotFound, Unsupported
 from images import media_types as mt
 from images.errors import BlobUploadUnknown, PaginationNumberInvalid, RegistryUnauthorized
-from images.names import validate_digest, validate_reference, validate_repository_name
+from images.names import validate_digest, validate_repository_name
 from images.registry import responses
 from images.registry.auth import (
     authenticate_caller,
     basic_credentials,
     challenge,
     external_base_url,
+    mount_source_scope,
     require,
     token_for,
 )
@@ -80,7 +81,7 @@ class RegistryView(View):
             if name is not None:
                 validate_repository_name(name)
                 if actions := self.actions.get(request.method, []):
-                    require(request, self.caller, name, actions)
+                    require(request, self.caller, name, actions, also=self.challenge_scopes(request, name))
             response = super().dispatch(request, *args, **kwargs)
         except HarborError as exc:
             response = responses.error_response(exc, head=head)
@@ -89,6 +90,10 @@ class RegistryView(View):
 
     def location(self, path: str) -> str:
         return external_base_url(self.request) + path
+
+    def challenge_scopes(self, request: HttpRequest, name: str) -> list[str]:
+        """Scopes beyond `actions` on `name` that this request can use, for the challenge to ask for."""
+        return []
 
 
 def _page_size(request: HttpRequest, default: int | None) -> int | None:
@@ -156,7 +161,8 @@ class ManifestView(RegistryView):
     actions = {"GET": ["pull"], "HEAD": ["pull"], "PUT": ["push"], "DELETE": ["delete"]}
 
     def get(self, request: HttpRequest, name: str, reference: str) -> HttpResponse:
-        validate_reference(reference)
+        if ":" in reference:
+            validate_digest(reference)  # a malformed digest is a 400; an invalid tag names nothing: 404
         head = request.method == "HEAD"
         artifact = artifact_get(repository_name=name, reference=reference, with_manifest=not head)
         artifact = self._negotiate(request, artifact, head)
@@ -256,6 +262,9 @@ class UploadStartView(RegistryView):
     """POST /v2/<name>/blobs/uploads/: a session, a monolithic upload (?digest=) or a mount."""
 
     actions = {"POST": ["push"]}
+
+    def challenge_scopes(self, request: HttpRequest, name: str) -> list[str]:
+        return mount_source_scope(request, name)
 
     def post(self, request: HttpRequest, name: str) -> HttpResponse:
         mount, source = request.GET.get("mount", ""), request.GET.get("from", "")
