@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -78,32 +78,49 @@ def blob_upload_start(*, repository_name: str) -> BlobUpload:
         raise
 
 
-def _claim(*, repository_name: str, upload_id: str) -> BlobUpload:
-    """Take the session's write lease; raises BlobUploadUnknown, or BlobUploadInvalid when busy."""
+def _load(*, repository_name: str, upload_id: str) -> BlobUpload:
+    """The session `upload_id` of this repository; raises BlobUploadUnknown."""
     try:
         pk = uuid.UUID(upload_id)
     except ValueError:
         raise BlobUploadUnknown(detail={"uuid": upload_id[:100]}) from None
-    upload = BlobUpload.objects.filter(pk=pk, repository__name=repository_name).first()
+    upload = (
+        BlobUpload.objects.select_related("repository")
+        .filter(pk=pk, repository__name=repository_name)
+        .first()
+    )
     if upload is None:
         raise BlobUploadUnknown(detail={"uuid": upload_id})
+    return upload
+
+
+def _not_busy(now: datetime) -> Q:
+    return Q(busy_until__isnull=True) | Q(busy_until__lt=now)
+
+
+def _busy(upload: BlobUpload) -> BlobUploadInvalid:
+    return BlobUploadInvalid(_("Another request is writing to this upload."), detail={"uuid": str(upload.pk)})
+
+
+def _claim(upload: BlobUpload) -> None:
+    """Take the session's write lease; raises BlobUploadInvalid when another request holds it."""
     now = timezone.now()
-    claimed = (
-        BlobUpload.objects.filter(pk=pk, offset=upload.offset)
-        .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now))
-        .update(busy_until=now + UPLOAD_LEASE)
+    claimed = BlobUpload.objects.filter(_not_busy(now), pk=upload.pk, offset=upload.offset).update(
+        busy_until=now + UPLOAD_LEASE
     )
     if not claimed:
-        raise BlobUploadInvalid(_("Another request is writing to this upload."), detail={"uuid": upload_id})
-    return upload
+        raise _busy(upload)
 
 
 def _release(upload: BlobUpload) -> None:
     BlobUpload.objects.filter(pk=upload.pk).update(busy_until=None)
 
 
-def _append(upload: BlobUpload, body: Body) -> None:
-    """Write `body` at the session's offset and record the new offset and hash state."""
+def _append(upload: BlobUpload, body: Body, *, release: bool) -> None:
+    """Write `body` at the session's offset and record the new offset and hash state.
+
+    The caller holds the lease; with `release`, recording the chunk also gives it back.
+    """
     if body.content_range:
         start, end = _parse_content_range(body.content_range)
         if start != upload.offset:
@@ -131,11 +148,11 @@ def _append(upload: BlobUpload, body: Body) -> None:
     upload.offset += written
     upload.hash_state = hasher.state() if hasher is not None else None
     upload.backend_state = new_state
+    fields = {"offset": upload.offset, "hash_state": upload.hash_state, "backend_state": new_state}
+    if release:
+        fields["busy_until"] = None
     updated = BlobUpload.objects.filter(pk=upload.pk, offset=old_offset).update(
-        offset=upload.offset,
-        hash_state=upload.hash_state,
-        backend_state=new_state,
-        updated_at=timezone.now(),
+        updated_at=timezone.now(), **fields
     )
     if not updated:
         raise BlobUploadInvalid(_("The upload changed while this chunk was written."))
@@ -144,11 +161,13 @@ def _append(upload: BlobUpload, body: Body) -> None:
 
 def blob_upload_append(*, repository_name: str, upload_id: str, body: Body) -> BlobUpload:
     """Append a chunk (PATCH). Raises BlobUploadUnknown, RangeNotSatisfiable, BlobUploadInvalid."""
-    upload = _claim(repository_name=repository_name, upload_id=upload_id)
+    upload = _load(repository_name=repository_name, upload_id=upload_id)
+    _claim(upload)
     try:
-        _append(upload, body)
-    finally:
+        _append(upload, body, release=True)
+    except BaseException:
         _release(upload)
+        raise
     return upload
 
 
@@ -167,8 +186,15 @@ def _blob_create(*, repository: Repository, key: str, digest: str, size: int) ->
         if not created:
             # Same content already stored: keep that copy; ours goes once the link is committed.
             transaction.on_commit(lambda: blobstore.blob_delete(key=key))
-        RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
+        _link(repository, blob)
     return blob
+
+
+def _link(repository: Repository, blob: Blob) -> None:
+    """Make `blob` readable in `repository` (one INSERT, a no-op when already linked)."""
+    RepositoryBlob.objects.bulk_create(
+        [RepositoryBlob(repository=repository, blob=blob)], ignore_conflicts=True
+    )
 
 
 def _complete(
@@ -202,17 +228,24 @@ def blob_upload_finish(*, repository_name: str, upload_id: str, digest: str, bod
     BlobUploadUnknown, RangeNotSatisfiable, BlobUploadInvalid.
     """
     validate_digest(digest)
-    upload = _claim(repository_name=repository_name, upload_id=upload_id)
-    try:
-        if body.may_have_content:
-            _append(upload, body)
-    except BaseException:
-        _release(upload)
-        raise
+    upload = _load(repository_name=repository_name, upload_id=upload_id)
+    consume = BlobUpload.objects.filter(pk=upload.pk, offset=upload.offset)
+    if body.may_have_content:
+        _claim(upload)
+        try:
+            _append(upload, body, release=False)
+        except BaseException:
+            _release(upload)
+            raise
+        consume = BlobUpload.objects.filter(pk=upload.pk, offset=upload.offset)  # we hold the lease
+    else:
+        consume = consume.filter(_not_busy(timezone.now()))
+    # From here the session is consumed whatever happens: its row goes first, so no other request
+    # can continue it while the object becomes a blob (or is deleted). Deleting only an idle row
+    # at the expected offset is also the claim: a concurrent PATCH makes it delete nothing.
+    if not consume.delete()[0]:
+        raise _busy(upload)
     hasher = ResumableHasher.from_state(upload.hash_algorithm, upload.hash_state)
-    # From here the session is consumed whatever happens: delete its row first, so no other
-    # request can continue it while the object becomes a blob (or is deleted).
-    BlobUpload.objects.filter(pk=upload.pk).delete()
     try:
         return _complete(
             repository=upload.repository,
@@ -276,8 +309,15 @@ def blob_mount(*, repository_name: str, digest: str, from_repository_name: str) 
         return None
     repository = repository_get_or_create_for_push(name=repository_name)
     with transaction.atomic():
-        RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
+        _link(repository, blob)
     return blob
+
+
+def _link(repository: Repository, blob: Blob) -> None:
+    """Make `blob` readable in `repository` (one INSERT, a no-op when already linked)."""
+    RepositoryBlob.objects.bulk_create(
+        [RepositoryBlob(repository=repository, blob=blob)], ignore_conflicts=True
+    )
 
 
 def blob_unlink(*, repository_name: str, digest: str) -> None:

@@ -330,3 +330,16 @@ def test_session_continues_when_the_hash_state_is_unusable(admin_client, library
     response = admin_client.put(f"{location}?digest={sha256(data)}")
 
     assert response.status_code == 201, response.content
+
+
+def test_finishing_a_session_another_request_is_writing_is_refused(admin_client, library):
+    location = start(admin_client)["Location"]
+    admin_client.patch(location, data=b"abc", content_type=OCTET)
+    BlobUpload.objects.update(busy_until=timezone.now() + timedelta(minutes=5))
+
+    response = admin_client.put(f"{location}?digest={sha256(b'abc')}")
+
+    assert response.status_code == 400
+    assert errors(response) == ["BLOB_UPLOAD_INVALID"]
+    assert BlobUpload.objects.exists()
+    assert not Blob.objects.exists()
