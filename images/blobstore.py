@@ -13,6 +13,7 @@ request (smaller than a part) waits in a small ``.tail`` object for the next req
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
@@ -82,7 +83,9 @@ class _FilesystemBackend:
         os.close(fd)
         return {}
 
-    def append(self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]) -> tuple[int, dict]:
+    def append(
+        self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
+    ) -> tuple[int, dict]:
         written = 0
         with open(self._path(key), "r+b") as fh:
             # Anything past `offset` is left over from a request that failed half-way: drop it.
@@ -107,10 +110,8 @@ class _FilesystemBackend:
         self.delete(key)
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self._path(key))
-        except FileNotFoundError:
-            pass
 
     def size(self, key: str) -> int:
         return os.path.getsize(self._path(key))
@@ -122,7 +123,9 @@ class _FilesystemBackend:
 
     def download(self, key: str, start: int, length: int) -> Download:
         if settings.REGISTRY_X_ACCEL_REDIRECT:
-            return Download(length=length, accel_path=settings.REGISTRY_X_ACCEL_REDIRECT.rstrip("/") + "/" + key)
+            return Download(
+                length=length, accel_path=settings.REGISTRY_X_ACCEL_REDIRECT.rstrip("/") + "/" + key
+            )
         fh = open(self._path(key), "rb")  # noqa: SIM115 - closed by the response
         # gunicorn's sendfile starts at the file's current position and sends Content-Length bytes.
         fh.seek(start)
@@ -159,7 +162,9 @@ class _S3Backend:
             return b""
         return self.client.get_object(Bucket=self.bucket, Key=self._key(state["tail"]))["Body"].read()
 
-    def append(self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]) -> tuple[int, dict]:
+    def append(
+        self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
+    ) -> tuple[int, dict]:
         # Work on a copy: part numbers come from the stored state, so if this request fails, the
         # next one re-sends the same part numbers and S3 replaces the parts this one left behind.
         new = {**state, "parts": list(state["parts"])}
@@ -187,7 +192,9 @@ class _S3Backend:
         tail = self._read_tail(state)
         if not state["parts"] and not tail:
             # S3 cannot complete a multipart upload without parts: an empty blob is a plain put.
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self._key(key), UploadId=state["upload_id"])
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self._key(key), UploadId=state["upload_id"]
+            )
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=b"")
         else:
             final = {**state, "parts": list(state["parts"])}
@@ -197,19 +204,20 @@ class _S3Backend:
                 Bucket=self.bucket,
                 Key=self._key(key),
                 UploadId=state["upload_id"],
-                MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in final["parts"]]},
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in final["parts"]]
+                },
             )
         if state.get("tail"):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(state["tail"]))
 
     def discard(self, key: str, state: dict[str, Any]) -> None:
         if state.get("upload_id"):
-            try:
+            # Already completed or aborted: S3 may answer NoSuchUpload, and there is nothing to abort.
+            with contextlib.suppress(self.client.exceptions.NoSuchUpload):
                 self.client.abort_multipart_upload(
                     Bucket=self.bucket, Key=self._key(key), UploadId=state["upload_id"]
                 )
-            except self.client.exceptions.NoSuchUpload:
-                pass
         if state.get("tail"):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(state["tail"]))
         self.delete(key)
