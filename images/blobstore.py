@@ -250,6 +250,9 @@ class _S3Backend:
         return int(self.client.head_object(Bucket=self.bucket, Key=self._key(key))["ContentLength"])
 
     def read_chunks(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        if length == 0:
+            # "bytes=<start>-<start - 1>" is not a range: S3 ignores it and sends the whole object.
+            return
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self._key(key)}
         if start or length is not None:
             end = "" if length is None else str(start + length - 1)

@@ -23,7 +23,7 @@ from images.services.uploads import (
     blob_upload_finish,
     blob_upload_start,
 )
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, store_blob
 from tests.s3.conftest import PART_SIZE, S3Blobs
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
@@ -87,6 +87,16 @@ def test_append_buffers_at_most_one_part_and_one_read_piece(s3_blobs, settings):
 
     assert written == total and len(state["parts"]) == 3
     assert peak <= PART_SIZE + 2 * settings.UPLOAD_READ_BYTES, f"peak {peak / MiB:.1f} MiB"
+
+
+def test_reading_zero_bytes_of_a_blob_reads_nothing(s3_blobs, settings):
+    settings.REGISTRY_REDIRECT_BLOBS = False
+    blob = store_blob(os.urandom(1000))
+
+    download = blobstore.blob_download(key=blob.storage_key, start=0, length=0)
+
+    assert download.length == 0
+    assert b"".join(download.chunks) == b""
 
 
 def test_part_size_of_a_session_does_not_change_with_the_settings(library_project, s3_blobs, settings):
