@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from images import blobstore
+from images.errors import BlobUploadInvalid
 from images.models import Blob, BlobUpload
 from images.services.uploads import (
     Body,
@@ -97,6 +98,31 @@ def test_reading_zero_bytes_of_a_blob_reads_nothing(s3_blobs, settings):
 
     assert download.length == 0
     assert b"".join(download.chunks) == b""
+
+
+def test_chunk_whose_session_moved_on_leaves_no_tail(library_project, s3_blobs):
+    upload = blob_upload_start(repository_name=REPO)
+    blob_upload_append(repository_name=REPO, upload_id=str(upload.pk), body=body(b"a" * 100))
+    tail = BlobUpload.objects.get().backend_state["tail"]
+
+    class _RacedBody:
+        """Another instance records a chunk while this one is still being written."""
+
+        def __init__(self) -> None:
+            self.data = io.BytesIO(b"b" * 200)
+
+        def read(self, size: int) -> bytes:
+            chunk = self.data.read(size)
+            if self.data.tell() == 200:
+                BlobUpload.objects.filter(pk=upload.pk).update(offset=150)
+            return chunk
+
+    with pytest.raises(BlobUploadInvalid):
+        blob_upload_append(
+            repository_name=REPO, upload_id=str(upload.pk), body=Body(reader=_RacedBody(), length=200)
+        )
+
+    assert s3_blobs.keys() == [s3_blobs.object_key(tail)]
 
 
 def test_part_size_of_a_session_does_not_change_with_the_settings(library_project, s3_blobs, settings):
