@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -45,7 +45,7 @@ def s3_storage_options(
     }
 
 
-def require_or_skip(reason: str) -> None:
+def require_or_skip(reason: str) -> NoReturn:
     """Skip the test, or fail it when CI demands every client (HARBORPY_REQUIRE_CLIENTS=1)."""
     if os.environ.get("HARBORPY_REQUIRE_CLIENTS") == "1":
         pytest.fail(f"{reason} (HARBORPY_REQUIRE_CLIENTS=1 turns this skip into a failure)", pytrace=False)
@@ -100,6 +100,7 @@ class S3Blobs:
         return self.client.get_object(Bucket=self.bucket, Key=self.object_key(storage_key))["Body"].read()
 
     def head(self, storage_key: str) -> dict[str, Any]:
+        """HEAD of a storage key's object (ContentLength, ETag...)."""
         return self.client.head_object(Bucket=self.bucket, Key=self.object_key(storage_key))
 
     def options(self, location: str | None = None) -> dict[str, Any]:

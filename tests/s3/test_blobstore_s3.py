@@ -30,7 +30,7 @@ from images.services.uploads import (
     blob_upload_monolithic,
     blob_upload_start,
 )
-from tests.factories import ProjectFactory, store_blob
+from tests.factories import store_blob
 from tests.s3.conftest import BUCKET, LOCATION, PART_SIZE, S3Blobs, s3_storage_options
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
@@ -47,11 +47,6 @@ def sha256(data: bytes) -> str:
 def body(data: bytes, length: int | None = -1) -> Body:
     """A request body holding `data`; `length` is the declared length (default: len(data))."""
     return Body(reader=io.BytesIO(data), length=len(data) if length == -1 else length)
-
-
-@pytest.fixture
-def library_project(db):
-    return ProjectFactory(name="library", is_public=True)
 
 
 def assert_only_blob_objects(s3_blobs: S3Blobs) -> None:
@@ -106,7 +101,7 @@ def test_reading_zero_bytes_of_a_blob_reads_nothing(s3_blobs, settings):
     assert b"".join(download.chunks) == b""
 
 
-def test_failed_chunk_leaves_the_session_as_it_was(library_project, s3_blobs):
+def test_failed_chunk_leaves_the_session_as_it_was(library, s3_blobs):
     data = os.urandom(2 * PART_SIZE)
     upload = blob_upload_start(repository_name=REPO)
     blob_upload_append(repository_name=REPO, upload_id=str(upload.pk), body=body(data[:MiB]))
@@ -134,7 +129,7 @@ def test_failed_chunk_leaves_the_session_as_it_was(library_project, s3_blobs):
     assert_only_blob_objects(s3_blobs)
 
 
-def test_chunk_whose_session_moved_on_leaves_no_tail(library_project, s3_blobs):
+def test_chunk_whose_session_moved_on_leaves_no_tail(library, s3_blobs):
     upload = blob_upload_start(repository_name=REPO)
     blob_upload_append(repository_name=REPO, upload_id=str(upload.pk), body=body(b"a" * 100))
     tail = BlobUpload.objects.get().backend_state["tail"]
@@ -159,7 +154,7 @@ def test_chunk_whose_session_moved_on_leaves_no_tail(library_project, s3_blobs):
     assert s3_blobs.keys() == [s3_blobs.object_key(tail)]
 
 
-def test_chunked_bodies_without_a_length_are_stored(library_project, s3_blobs):
+def test_chunked_bodies_without_a_length_are_stored(library, s3_blobs):
     data = os.urandom(PART_SIZE + 3 * MiB)
     upload = blob_upload_start(repository_name=REPO)
 
@@ -176,7 +171,7 @@ def test_chunked_bodies_without_a_length_are_stored(library_project, s3_blobs):
     assert_only_blob_objects(s3_blobs)
 
 
-def test_short_monolithic_body_leaves_nothing(library_project, s3_blobs):
+def test_short_monolithic_body_leaves_nothing(library, s3_blobs):
     data = os.urandom(PART_SIZE + 100)
 
     with pytest.raises(SizeInvalid):
@@ -189,7 +184,7 @@ def test_short_monolithic_body_leaves_nothing(library_project, s3_blobs):
     assert s3_blobs.uploads() == []
 
 
-def test_part_size_of_a_session_does_not_change_with_the_settings(library_project, s3_blobs, settings):
+def test_part_size_of_a_session_does_not_change_with_the_settings(library, s3_blobs, settings):
     settings.S3_PART_SIZE = PART_SIZE + MiB
     data = os.urandom(3 * PART_SIZE)
     upload = blob_upload_start(repository_name=REPO)
@@ -213,7 +208,7 @@ def test_part_size_of_a_session_does_not_change_with_the_settings(library_projec
 
 
 @pytest.mark.parametrize("location", ["", "deep/prefix"])
-def test_keys_and_presigned_urls_follow_the_storage_location(library_project, s3_blobs, settings, location):
+def test_keys_and_presigned_urls_follow_the_storage_location(library, s3_blobs, settings, location):
     settings.STORAGES = {
         **settings.STORAGES,
         "blobs": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_blobs.options(location)},
@@ -286,7 +281,7 @@ def _database_url_for_children() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_session_continues_in_another_process(library_project, s3_blobs, seaweedfs, tmp_path):
+def test_session_continues_in_another_process(library, s3_blobs, seaweedfs, tmp_path):
     database_url = _database_url_for_children()
     if not database_url:
         pytest.skip(
