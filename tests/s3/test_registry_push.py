@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.storage import storages
 from django.test import Client
 
 from images.models import Blob, BlobUpload
@@ -263,8 +264,10 @@ def test_session_continues_from_its_row_alone(admin_client, library, s3_blobs, s
     state = BlobUpload.objects.get().backend_state
     assert state["upload_id"] and len(state["parts"]) == 1 and state["tail_size"] == MiB
 
+    first_storage = storages["blobs"]
     # "Another instance": new storage objects and boto3 connections; only the row carries over.
     settings.STORAGES = {**settings.STORAGES}
+    assert storages["blobs"] is not first_storage
     response = patch(admin_client, path, data[PART_SIZE + MiB :], PART_SIZE + MiB)
 
     assert response.status_code == 202
