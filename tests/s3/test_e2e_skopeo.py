@@ -123,9 +123,10 @@ def s3_registry(
             if process.poll() is not None:
                 pytest.fail(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
             try:
-                if requests.get(f"{url}/v2/", timeout=5).status_code == 401:
+                if requests.get(f"{url}/v2/", timeout=10).status_code == 401:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or a worker still importing Django on a busy machine.
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"gunicorn did not answer on {url}:\n{log_path.read_text()[-3000:]}")
