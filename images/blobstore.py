@@ -180,7 +180,9 @@ class _S3Backend:
         self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
     ) -> tuple[int, dict]:
         # Work on a copy: part numbers come from the stored state, so if this request fails, the
-        # next one re-sends the same part numbers and S3 replaces the parts this one left behind.
+        # next one re-sends the same part numbers. AWS replaces a part re-sent under its number;
+        # SeaweedFS keeps both, and completion takes the one whose ETag the state lists. Parts
+        # above the last one listed are ignored by CompleteMultipartUpload and go with the upload.
         new = {**state, "parts": list(state["parts"])}
         part_size = state.get("part_size") or settings.S3_PART_SIZE
         # Memory: one buffer that never grows past a part, plus the piece being read. The buffer
