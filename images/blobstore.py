@@ -13,6 +13,7 @@ request (smaller than a part) waits in a small ``.tail`` object for the next req
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -160,10 +161,8 @@ class _FilesystemBackend:
         self.delete(key)
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self._path(key))
-        except FileNotFoundError:
-            pass
 
     def size(self, key: str) -> int:
         return os.path.getsize(self._path(key))
@@ -188,7 +187,6 @@ class _S3Backend:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.bucket = storage.bucket_name
-        self.part_size = settings.S3_PART_SIZE
 
     @property
     def client(self) -> Any:
@@ -200,39 +198,63 @@ class _S3Backend:
 
     def start(self, key: str) -> dict[str, Any]:
         response = self.client.create_multipart_upload(Bucket=self.bucket, Key=self._key(key))
-        return {"upload_id": response["UploadId"], "parts": [], "tail": "", "tail_size": 0}
+        # The part size is the session's, not the instance's: every request of the session cuts
+        # parts the same way, whichever instance (and HARBORPY_S3_PART_SIZE) serves it.
+        return {
+            "upload_id": response["UploadId"],
+            "part_size": settings.S3_PART_SIZE,
+            "parts": [],
+            "tail": "",
+            "tail_size": 0,
+        }
 
-    def _upload_part(self, key: str, state: dict[str, Any], data: bytes) -> None:
+    def _upload_part(self, key: str, state: dict[str, Any], data: bytes | bytearray) -> None:
         number = len(state["parts"]) + 1
         response = self.client.upload_part(
             Bucket=self.bucket, Key=self._key(key), UploadId=state["upload_id"], PartNumber=number, Body=data
         )
         state["parts"].append({"PartNumber": number, "ETag": response["ETag"], "Size": len(data)})
 
-    def _read_tail(self, state: dict[str, Any]) -> bytes:
-        if not state.get("tail"):
-            return b""
-        return self.client.get_object(Bucket=self.bucket, Key=self._key(state["tail"]))["Body"].read()
+    def _read_tail(self, state: dict[str, Any]) -> bytearray:
+        """The bytes waiting in the tail object (less than a part), read in pieces into one buffer."""
+        buffer = bytearray()
+        if state.get("tail"):
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(state["tail"]))["Body"]
+            try:
+                for piece in body.iter_chunks(settings.UPLOAD_READ_BYTES):
+                    buffer += piece
+            finally:
+                body.close()
+        return buffer
 
     def append(
         self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
     ) -> tuple[int, dict]:
         # Work on a copy: part numbers come from the stored state, so if this request fails, the
-        # next one re-sends the same part numbers and S3 replaces the parts this one left behind.
+        # next one re-sends the same part numbers. AWS replaces a part re-sent under its number;
+        # SeaweedFS keeps both, and completion takes the one whose ETag the state lists. Parts
+        # above the last one listed are ignored by CompleteMultipartUpload and go with the upload.
         new = {**state, "parts": list(state["parts"])}
-        buffer = bytearray(self._read_tail(state))
+        part_size = state.get("part_size") or settings.S3_PART_SIZE
+        # Memory: one buffer that never grows past a part, plus the piece being read. The buffer
+        # itself is the part's body (no slicing copies), and a fresh one starts each part.
+        buffer = self._read_tail(state)
         written = 0
         for chunk in chunks:
-            buffer += chunk
             written += len(chunk)
-            while len(buffer) >= self.part_size:
-                self._upload_part(key, new, bytes(buffer[: self.part_size]))
-                del buffer[: self.part_size]
+            view = memoryview(chunk)
+            while view:
+                room = max(part_size - len(buffer), 0)
+                buffer += view[:room]
+                view = view[room:]
+                if len(buffer) >= part_size:
+                    self._upload_part(key, new, buffer)
+                    buffer = bytearray()
         if buffer or state.get("tail"):
             new["tail"] = f"{key}.tail.{offset + written}" if buffer else ""
             new["tail_size"] = len(buffer)
             if buffer:
-                self.client.put_object(Bucket=self.bucket, Key=self._key(new["tail"]), Body=bytes(buffer))
+                self.client.put_object(Bucket=self.bucket, Key=self._key(new["tail"]), Body=buffer)
         return written, new
 
     def release(self, key: str, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -265,12 +287,11 @@ class _S3Backend:
 
     def discard(self, key: str, state: dict[str, Any]) -> None:
         if state.get("upload_id"):
-            try:
+            # Already completed or aborted: S3 may answer NoSuchUpload, and there is nothing to abort.
+            with contextlib.suppress(self.client.exceptions.NoSuchUpload):
                 self.client.abort_multipart_upload(
                     Bucket=self.bucket, Key=self._key(key), UploadId=state["upload_id"]
                 )
-            except self.client.exceptions.NoSuchUpload:
-                pass
         if state.get("tail"):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(state["tail"]))
         self.delete(key)
@@ -282,6 +303,9 @@ class _S3Backend:
         return int(self.client.head_object(Bucket=self.bucket, Key=self._key(key))["ContentLength"])
 
     def read_chunks(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        if length == 0:
+            # "bytes=<start>-<start - 1>" is not a range: S3 ignores it and sends the whole object.
+            return
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self._key(key)}
         if start or length is not None:
             end = "" if length is None else str(start + length - 1)

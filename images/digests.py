@@ -117,9 +117,12 @@ class ResumableHasher:
 
     @classmethod
     def from_state(
-        cls, algorithm: str, state: bytes | None, *, _openssl: _OpenSSL | None = None
+        cls, algorithm: str, state: bytes | memoryview | None, *, _openssl: _OpenSSL | None = None
     ) -> ResumableHasher | None:
         """Resume a hasher from state(); None if the state cannot be used here (re-hash instead)."""
+        if isinstance(state, memoryview):
+            # A BinaryField reads back as bytes on SQLite but as a memoryview on PostgreSQL.
+            state = state.tobytes()
         ssl = _openssl if _openssl is not None else _openssl_instance()
         size = _OpenSSL.CONTEXT_SIZES.get(algorithm)
         if not state or ssl is None or ssl.lib is None or size is None:

@@ -155,6 +155,10 @@ def _append(upload: BlobUpload, body: Body, *, release: bool) -> None:
         updated_at=timezone.now(), **fields
     )
     if not updated:
+        # Another request moved the session on (or ended it) first: delete the tail object this
+        # request wrote, unless the state now recorded happens to name the same one.
+        recorded = BlobUpload.objects.filter(pk=upload.pk).values_list("backend_state", flat=True).first()
+        blobstore.upload_release(key=upload.storage_key, old_state=new_state, new_state=recorded or {})
         raise BlobUploadInvalid(_("The upload changed while this chunk was written."))
     blobstore.upload_release(key=upload.storage_key, old_state=old_state, new_state=new_state)
 
