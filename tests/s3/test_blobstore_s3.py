@@ -67,7 +67,7 @@ class _FreshPieces:
         return b"\x5a" * n
 
 
-def test_append_buffers_at_most_one_part_and_one_read_piece(s3_blobs, settings):
+def test_append_buffers_at_most_one_part_and_the_pieces_read_ahead(s3_blobs, settings):
     key = blobstore.storage_key_for_upload(os.urandom(16).hex())
     state = blobstore.upload_start(key=key)
     # Start from a tail, so reading it back is part of what is measured.
@@ -88,7 +88,10 @@ def test_append_buffers_at_most_one_part_and_one_read_piece(s3_blobs, settings):
     blobstore.upload_discard(key=key, backend_state=state)
 
     assert written == total and len(state["parts"]) == 3
-    assert peak <= PART_SIZE + 2 * settings.UPLOAD_READ_BYTES, f"peak {peak / MiB:.1f} MiB"
+    # One part being filled (a bytearray over-allocates as it grows), the pieces read ahead
+    # (blobstore.READ_AHEAD_PIECES), one in the reader's hand and two in the writer's.
+    bound = 1.2 * PART_SIZE + (blobstore.READ_AHEAD_PIECES + 3) * settings.UPLOAD_READ_BYTES
+    assert peak <= bound, f"peak {peak / MiB:.1f} MiB"
 
 
 def test_reading_zero_bytes_of_a_blob_reads_nothing(s3_blobs, settings):
