@@ -746,6 +746,9 @@ def main(argv: list[str] | None = None) -> int:
     if (missing := missing_tools()) and {"manifest", "tags"} & set(args.cases):
         sys.exit(f"not installed: {', '.join(missing)} (apt-get install wrk hey)")
     command = shlex.join([os.path.relpath(sys.executable, REPO_ROOT), "bench/run.py", *sys.argv[1:]])
+    if os.environ.get("MAKELEVEL"):
+        bench_args = f" BENCH_ARGS={shlex.quote(shlex.join(sys.argv[1:]))}" if sys.argv[1:] else ""
+        command = f"make bench{bench_args}    # runs: {command}"
     started = datetime.datetime.now(datetime.UTC)
     load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     clock = time.monotonic()
