@@ -14,7 +14,8 @@ class Figure:
     """One server's result for one case: the reported value and the samples it comes from."""
 
     samples: list[float] = field(default_factory=list)
-    second: float | None = None  # a second value shown after a slash (p99 beside p50)
+    second_samples: list[float] = field(default_factory=list)  # shown after a slash (p99 beside p50)
+    cpu: list[float] = field(default_factory=list)  # the server's CPU time per unit of work
     shown: str = ""  # the cell text, when the value alone does not tell enough
     error: str = ""
     details: list[str] = field(default_factory=list)
@@ -22,6 +23,14 @@ class Figure:
     @property
     def value(self) -> float | None:
         return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def second(self) -> float | None:
+        return statistics.median(self.second_samples) if self.second_samples else None
+
+    @property
+    def cpu_value(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
 
 
 @dataclass
@@ -33,6 +42,7 @@ class Case:
     min_ratio: float | None = None  # target: harborpy / CNCF at least this
     max_harborpy: float | None = None  # target: harborpy's own value below this
     stat: str = "median"
+    cpu_unit: str = ""  # unit of Figure.cpu, e.g. "CPU ms / request"
     figures: dict[str, Figure] = field(default_factory=lambda: {s: Figure() for s in SERVERS})
 
     def ratio(self) -> float | None:
@@ -103,6 +113,21 @@ def table(cases: list[Case]) -> str:
             f"| {case.title} | {unit} | {_cell(case.figures['cncf'])} | {_cell(case.figures['harborpy'])} "
             f"| {_ratio_cell(case)} | {case.target_text()} |"
         )
+    return "\n".join(lines)
+
+
+def cpu_table(cases: list[Case]) -> str:
+    """Server CPU time per unit of work: less sensitive than rates to what else the machine runs."""
+    lines = [
+        "| case | server CPU per | CNCF registry | harborpy | harborpy / CNCF |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for case in cases:
+        if not case.cpu_unit:
+            continue
+        theirs, ours = case.figures["cncf"].cpu_value, case.figures["harborpy"].cpu_value
+        ratio = f"{ours / theirs:.2f}×" if ours is not None and theirs else "—"
+        lines.append(f"| {case.title} | {case.cpu_unit} | {_number(theirs)} | {_number(ours)} | {ratio} |")
     return "\n".join(lines)
 
 

@@ -27,7 +27,7 @@ import client
 from client import MiB, ParallelResult, SmallImage, make_blob, run_parallel
 from loadgen import missing_tools, run_rate, tool_versions
 from memory import TreeSampler, tree_cpu_seconds
-from report import SERVERS, Case, details, errors, table
+from report import SERVERS, Case, cpu_table, details, errors, table
 from servers import REPO_ROOT, CncfRegistry, FreshPostgres, Harborpy, Server
 
 sys.path.insert(0, str(REPO_ROOT))
@@ -43,6 +43,7 @@ ACCEPT = ", ".join(
         "application/vnd.oci.image.index.v1+json",
     ]
 )
+CPU_PER_GIB = "CPU s / GiB"
 BLOB_REPO = "library/bench-blobs"
 SMALL_REPOS = [f"library/bench-small-{i}" for i in range(10)]
 MANIFEST_REPO = "library/bench-manifest"
@@ -53,7 +54,7 @@ WARMUP_REPO = "library/bench-warmup"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smoke run with small sizes (well under a minute)")
-    p.add_argument("--reps", type=int, help="timed repetitions of each transfer case (median reported) [3]")
+    p.add_argument("--reps", type=int, help="timed repetitions of each transfer case (median reported) [5]")
     p.add_argument("--blob-mib", type=int, help="blob size for the push and pull cases [512]")
     p.add_argument("--chunk-mib", type=int, help="PATCH size of the chunked push [64]")
     p.add_argument("--concurrent-mib", type=int, help="blob size of the concurrent pulls [64]")
@@ -64,7 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--tags", type=int, help="tags in the tags/list repository [2000]")
     p.add_argument("--connections", type=int, default=32, help="wrk connections")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
-    p.add_argument("--duration", type=float, help="seconds of each wrk measurement [10]")
+    p.add_argument("--duration", type=float, help="seconds of each request-rate measurement [5]")
+    p.add_argument("--rate-reps", type=int, help="request-rate measurements per case and server [3]")
     p.add_argument("--big-mib", type=int, help="blob size of the memory case [2048]")
     p.add_argument("--no-big", action="store_true", help="skip the 2 GiB memory case (slow)")
     p.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of: " + ", ".join(CASES))
@@ -85,14 +87,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory (data, logs)")
     args = p.parse_args(argv)
     full = {
-        "reps": 3,
+        "reps": 5,
         "blob_mib": 512,
         "chunk_mib": 64,
         "concurrent_mib": 64,
         "pull_rounds": 2,
         "images": 200,
         "tags": 2000,
-        "duration": 10.0,
+        "duration": 5.0,
+        "rate_reps": 3,
         "big_mib": 2048,
     }
     quick = {
@@ -104,6 +107,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "images": 20,
         "tags": 50,
         "duration": 1.0,
+        "rate_reps": 1,
         "big_mib": 64,
     }
     for name, value in (quick if args.quick else full).items():
@@ -232,6 +236,7 @@ class Bench:
     ) -> None:
         figure = case.figures[name]
         figure.samples.append(amount_mib / result.seconds)
+        figure.cpu.append(cpu / (amount_mib / 1024))
         figure.details.append(
             f"{result.seconds:.2f} s, server CPU {cpu:.1f} s, client CPU {result.client_cpu_share:.2f} cores"
         )
@@ -261,10 +266,10 @@ class Bench:
         a = self.args
         if chunked:
             title = f"push {a.blob_mib} MiB blob, chunked (POST, {a.chunk_mib} MiB PATCHes, PUT)"
-            case = self.case("chunked", title, "MiB/s", min_ratio=2.0)
+            case = self.case("chunked", title, "MiB/s", min_ratio=2.0, cpu_unit=CPU_PER_GIB)
         else:
             title = f"push {a.blob_mib} MiB blob, monolithic (POST, one PUT)"
-            case = self.case("push", title, "MiB/s", min_ratio=2.0)
+            case = self.case("push", title, "MiB/s", min_ratio=2.0, cpu_unit=CPU_PER_GIB)
         self.authorize([BLOB_REPO])
         for rep in range(a.reps):
             for name in self.order(rep):
@@ -282,7 +287,9 @@ class Bench:
 
     def case_pull(self) -> None:
         a = self.args
-        case = self.case("pull", f"pull {a.blob_mib} MiB blob (GET)", "MiB/s", min_ratio=1.0)
+        case = self.case(
+            "pull", f"pull {a.blob_mib} MiB blob (GET)", "MiB/s", min_ratio=1.0, cpu_unit=CPU_PER_GIB
+        )
         self.authorize([BLOB_REPO])
         blobs = {}
         for name in SERVERS:
@@ -306,7 +313,7 @@ class Bench:
     def case_concurrent(self) -> None:
         a = self.args
         title = f"{a.pullers} concurrent pulls of a {a.concurrent_mib} MiB blob, aggregate"
-        case = self.case("concurrent", title, "MiB/s", min_ratio=1.0)
+        case = self.case("concurrent", title, "MiB/s", min_ratio=1.0, cpu_unit=CPU_PER_GIB)
         self.authorize([BLOB_REPO])
         blobs = {}
         for name in SERVERS:
@@ -332,7 +339,7 @@ class Bench:
         title = (
             f"push {a.images} small images ({a.pushers} pushers; per blob HEAD, POST, PATCH, PUT; manifest)"
         )
-        case = self.case("small", title, "images/s", min_ratio=1.5)
+        case = self.case("small", title, "images/s", min_ratio=1.5, cpu_unit="CPU ms / image")
         self.authorize(SMALL_REPOS)
         for rep in range(a.reps):
             for name in self.order(rep):
@@ -345,6 +352,7 @@ class Bench:
                     result, cpu = self.parallel(name, client.job_push_images, jobs)
                     figure = case.figures[name]
                     figure.samples.append(result.amount / result.seconds)
+                    figure.cpu.append(cpu * 1000 / result.amount)
                     figure.details.append(
                         f"{result.seconds:.2f} s, server CPU {cpu:.1f} s, "
                         f"client CPU {result.client_cpu_share:.2f} cores"
@@ -368,6 +376,7 @@ class Bench:
         if result.problems:
             raise RuntimeError(f"{result.tool} {method} {path}: {result.problems}")
         case.figures[name].samples.append(result.requests_per_second)
+        case.figures[name].cpu.append(cpu * 1000 / result.requests)
         case.figures[name].details.append(
             f"{result.tool}: {result.requests} requests, p50 {result.p50_ms:.2f} ms, "
             f"p99 {result.p99_ms:.2f} ms, server CPU {cpu:.1f} s, "
@@ -375,7 +384,7 @@ class Bench:
         )
         latency = self.latency_cases[case.key].figures[name]
         latency.samples.append(result.p50_ms)
-        latency.second = result.p99_ms
+        latency.second_samples.append(result.p99_ms)
         log(
             f"{case.key} {name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
             f"p99 {result.p99_ms:.2f} ms"
@@ -406,7 +415,13 @@ class Bench:
         return response.body
 
     def rate_case(self, key: str, title: str, target: float | None = None) -> Case:
-        case = self.case(key, f"{title} ({self.args.connections} conn.)", "req/s", min_ratio=target)
+        case = self.case(
+            key,
+            f"{title} ({self.args.connections} conn.)",
+            "req/s",
+            min_ratio=target,
+            cpu_unit="CPU ms / request",
+        )
         self.latency_cases[key] = self.case(
             f"{key}-latency", "  latency p50 / p99", "ms", higher_is_better=False
         )
@@ -465,23 +480,26 @@ class Bench:
                     case.figures[name].error = (
                         case.figures[name].error or "setup failed: see manifest GET by tag"
                     )
-        for i, (key, _title, method, reference, _target) in enumerate(variants):
-            for name in self.order(i):
-                if name in ready:
-                    with self.guard(cases[key], name):
-                        self._rate(
-                            cases[key],
-                            name,
-                            f"/v2/{MANIFEST_REPO}/manifests/{reference}",
-                            method=method,
-                            headers={"Accept": ACCEPT, **readers[name]},
-                        )
-        for name in SERVERS:
-            if name in ready:
-                with self.guard(anonymous, name):
-                    path = f"/v2/{MANIFEST_REPO}/manifests/latest"
-                    self._check(name, "GET", path, "", {"Accept": ACCEPT}, digest, image.manifest)
-                    self._rate(anonymous, name, path, headers={"Accept": ACCEPT})
+        path = f"/v2/{MANIFEST_REPO}/manifests/latest"
+        for name in ready:
+            with self.guard(anonymous, name):
+                self._check(name, "GET", path, "", {"Accept": ACCEPT}, digest, image.manifest)
+        for rep in range(self.args.rate_reps):
+            for i, (key, _title, method, reference, _target) in enumerate(variants):
+                for name in self.order(rep + i):
+                    if name in ready and not cases[key].figures[name].error:
+                        with self.guard(cases[key], name):
+                            self._rate(
+                                cases[key],
+                                name,
+                                f"/v2/{MANIFEST_REPO}/manifests/{reference}",
+                                method=method,
+                                headers={"Accept": ACCEPT, **readers[name]},
+                            )
+            for name in self.order(rep):
+                if name in ready and not anonymous.figures[name].error:
+                    with self.guard(anonymous, name):
+                        self._rate(anonymous, name, path, headers={"Accept": ACCEPT})
 
     def case_tags(self) -> None:
         a = self.args
@@ -510,7 +528,11 @@ class Bench:
                     raise RuntimeError(
                         f"GET /v2/{TAGS_REPO}/tags/list: {len(listed)} tags listed, {a.tags} pushed"
                     )
-                self._rate(case, name, f"/v2/{TAGS_REPO}/tags/list", headers=readers[name])
+        for rep in range(a.rate_reps):
+            for name in self.order(rep):
+                if not case.figures[name].error:
+                    with self.guard(case, name):
+                        self._rate(case, name, f"/v2/{TAGS_REPO}/tags/list", headers=readers[name])
 
     def case_big(self) -> None:
         """RSS of each server while a big blob goes in (docker's single streamed PATCH) and out."""
@@ -523,9 +545,12 @@ class Bench:
             max_harborpy=64,
         )
         push = self.case(
-            "big-push", f"push {a.big_mib:,} MiB blob, docker-style (one streamed PATCH)", "MiB/s"
+            "big-push",
+            f"push {a.big_mib:,} MiB blob, docker-style (one streamed PATCH)",
+            "MiB/s",
+            cpu_unit=CPU_PER_GIB,
         )
-        pull = self.case("big-pull", f"pull {a.big_mib:,} MiB blob", "MiB/s")
+        pull = self.case("big-pull", f"pull {a.big_mib:,} MiB blob", "MiB/s", cpu_unit=CPU_PER_GIB)
         self.authorize([BLOB_REPO])
         for name in SERVERS:
             with self.guard(growth, name):
@@ -551,14 +576,14 @@ class Bench:
                 figure = growth.figures[name]
                 figure.samples.append((peak.rss - baseline) / MiB)
                 figure.shown = (
-                    f"+{(peak.rss - baseline) / MiB:.1f} ({baseline / MiB:.0f} → {peak.rss / MiB:.0f})"
+                    f"{(peak.rss - baseline) / MiB:+.1f} ({baseline / MiB:.0f} → {peak.rss / MiB:.0f})"
                 )
                 figure.details.append(
                     f"RSS idle {baseline / MiB:.1f} MiB, peak {peak.rss / MiB:.1f} MiB "
                     f"({len(sampler.between(t0, time.monotonic()))} samples); "
                     f"PSS idle {baseline_pss / MiB:.1f}, peak {peak_pss / MiB:.1f} MiB"
                 )
-                log(f"big {name}: RSS +{(peak.rss - baseline) / MiB:.1f} MiB")
+                log(f"big {name}: RSS {(peak.rss - baseline) / MiB:+.1f} MiB")
 
     def peak_rss(self) -> None:
         case = self.case(
@@ -670,6 +695,7 @@ def results_markdown(
     lines = ["# harborpy vs the CNCF registry: benchmark results", ""]
     lines += [f"- **{k}**: {v}" for k, v in facts.items()]
     lines += ["", "Command:", "", "```sh", command, "```", "", "## Results", "", table(bench.cases), ""]
+    lines += ["Server CPU per unit of work (median over the same runs):", "", cpu_table(bench.cases), ""]
     if errs := errors(bench.cases):
         lines += ["**Errors** (full text under Details):", ""] + [f"- {e}" for e in errs] + [""]
     lines += [
@@ -683,6 +709,7 @@ def results_markdown(
             pushers=a.pushers,
             pullers=a.pullers,
             rounds=a.pull_rounds,
+            rate_reps=a.rate_reps,
             images=a.images,
             big=a.big_mib,
         ).strip(),
@@ -722,11 +749,20 @@ METHOD = """
   a Docker schema 2 manifest, pushed as docker does it (per blob HEAD, POST, PATCH with chunked
   transfer encoding, PUT ?digest=; then PUT manifest) by {pushers} processes over 10 repositories; docker
   runs 3 uploads in parallel within an image, here the 3-way parallelism is across images.
-- **Request rates**: wrk with {connections} keep-alive connections and {threads} threads for {duration:g} s
-  per case, one run after a 2 s untimed warm-up on the manifest; the table shows requests/s and wrk's
-  p50 and p99 latency. Every request was first checked once (status 200, Docker-Content-Digest, body);
-  a run with non-2xx responses or socket errors counts as an error. Manifest requests send docker's Accept
-  header. tags/list returns every tag in one response on both servers (checked).
+- **Request rates**: {connections} keep-alive connections for {duration:g} s, {rate_reps} time(s) per case
+  and server, alternating which server goes first; the table shows the median requests/s and the
+  medians of the p50 and p99 latencies. GET goes through wrk ({threads} threads); HEAD through hey
+  (`-cpus {threads}`), because wrk 4.1 never completes a HEAD request (it waits for the body that
+  Content-Length announces), so compare HEAD figures across servers, not with GET ones. Every kind of
+  request was first checked once (status 200, Docker-Content-Digest, body), a 2 s untimed wrk run warms
+  each server's manifest path, and a run with non-2xx responses or socket errors counts as an error.
+  Manifest requests send docker's Accept header. tags/list returns every tag in one response on both
+  servers (checked).
+- **Server CPU per unit of work** (second table): the CPU time (user + system, from /proc) of each
+  server's process tree during each timed run, divided by the work done (GiB, images, requests). On a
+  shared machine a server's throughput depends on how much CPU the scheduler gives it, which depends on
+  what else runs (and on how many runnable threads each server has); its CPU cost per unit of work
+  depends much less on that, so read the two tables together.
 - **Memory**: the RSS of each server's process tree (CNCF: one process; harborpy: gunicorn master and
   workers) is summed from /proc every 0.1 s for the whole run; PSS is recorded beside it (see Details),
   because summed RSS counts pages shared between gunicorn's processes once per process. The growth case
@@ -771,6 +807,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
     print(table(bench.cases))
+    print()
+    print(cpu_table(bench.cases))
     for error in errors(bench.cases):
         print(f"ERROR: {error}")
     Path(args.output).write_text(text)
