@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Length
 
+from harborpy import sql
 from images.digests import is_digest
 from images.errors import BlobUnknown, BlobUploadUnknown, ManifestUnknown, NameUnknown
 from images.models import Artifact, ArtifactReference, Blob, BlobUpload, Repository, RepositoryBlob, Tag
@@ -26,19 +26,19 @@ def repository_get(*, name: str) -> Repository:
 
 
 def _raise_unknown(repository_name: str, error: Exception) -> None:
-    if not Repository.objects.filter(name=repository_name).exists():
+    if sql.fetch_one(_REPOSITORY_EXISTS_SQL, [repository_name]) is None:
         raise NameUnknown(detail={"name": repository_name})
     raise error
 
 
 # Manifest and blob GET/HEAD are the registry's hottest requests. Building these queries with the
 # ORM took more CPU than running them (profiled: about half of a manifest GET), so they are
-# written once as SQL, with table names taken from the models.
-_ARTIFACT = Artifact._meta.db_table
-_REPOSITORY = Repository._meta.db_table
-_TAG = Tag._meta.db_table
-_BLOB = Blob._meta.db_table
-_REPOSITORY_BLOB = RepositoryBlob._meta.db_table
+# written out (see harborpy/sql.py).
+_ARTIFACT = sql.table(Artifact)
+_REPOSITORY = sql.table(Repository)
+_TAG = sql.table(Tag)
+_BLOB = sql.table(Blob)
+_REPOSITORY_BLOB = sql.table(RepositoryBlob)
 
 # Table names come from model metadata and every value is a query parameter.
 _ARTIFACT_BY_TAG_SQL = (
@@ -56,17 +56,12 @@ _ARTIFACT_SQL = {
     for by_tag, sql in ((True, _ARTIFACT_BY_TAG_SQL), (False, _ARTIFACT_BY_DIGEST_SQL))
     for with_manifest in (True, False)
 }
+_REPOSITORY_EXISTS_SQL = f"SELECT 1 FROM {_REPOSITORY} WHERE name = %s"  # noqa: S608
 _BLOB_SQL = (
     "SELECT b.id, b.digest, b.size, b.storage_key "  # noqa: S608
     f"FROM {_BLOB} b JOIN {_REPOSITORY_BLOB} rb ON rb.blob_id = b.id "
     f"JOIN {_REPOSITORY} r ON r.id = rb.repository_id WHERE r.name = %s AND b.digest = %s"
 )
-
-
-def _fetch_one(sql: str, params: list[object]) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 def artifact_get(*, repository_name: str, reference: str, with_manifest: bool = True) -> Artifact:
@@ -78,7 +73,7 @@ def artifact_get(*, repository_name: str, reference: str, with_manifest: bool = 
     """
     row = None
     if is_tag(reference) or is_digest(reference):
-        row = _fetch_one(_ARTIFACT_SQL[is_tag(reference), with_manifest], [repository_name, reference])
+        row = sql.fetch_one(_ARTIFACT_SQL[is_tag(reference), with_manifest], [repository_name, reference])
     if row is None:
         _raise_unknown(
             repository_name, ManifestUnknown(detail={"name": repository_name, "reference": reference})
@@ -103,7 +98,7 @@ def artifact_children(*, artifact: Artifact) -> QuerySet[ArtifactReference]:
 
 def blob_get(*, repository_name: str, digest: str) -> Blob:
     """A blob readable in the repository; raises NameUnknown or BlobUnknown."""
-    row = _fetch_one(_BLOB_SQL, [repository_name, digest])
+    row = sql.fetch_one(_BLOB_SQL, [repository_name, digest])
     if row is None:
         _raise_unknown(repository_name, BlobUnknown(detail={"digest": digest}))
     return Blob(id=row[0], digest=row[1], size=row[2], storage_key=row[3])

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 from django.utils.translation import gettext as _
 
+from harborpy import sql
 from images.digests import CANONICAL_ALGORITHM, digest_algorithm, digest_of, is_digest
 from images.errors import (
     DigestInvalid,
@@ -15,7 +16,7 @@ from images.errors import (
     ManifestUnknown,
 )
 from images.manifests import ParsedManifest, parse_manifest
-from images.models import Artifact, ArtifactBlob, ArtifactReference, Blob, Repository, Tag
+from images.models import Artifact, ArtifactBlob, ArtifactReference, Blob, Repository, RepositoryBlob, Tag
 from images.names import validate_reference
 from images.selectors import artifact_get
 from images.services.repositories import repository_get_or_create_for_push
@@ -23,12 +24,19 @@ from images.services.repositories import repository_get_or_create_for_push
 
 def _referenced_blobs(repository: Repository, parsed: ParsedManifest) -> list[Blob]:
     required = {d.digest: d for d in parsed.required_blobs()}
-    blobs = {
-        b.digest: b
-        for b in Blob.objects.filter(digest__in=required, repository_links__repository=repository).only(
-            "digest", "size"
+    blobs = {}
+    if required:
+        # One statement per manifest push, written out (see harborpy/sql.py).
+        placeholders = ", ".join(["%s"] * len(required))
+        statement = (
+            f"SELECT b.id, b.digest, b.size FROM {sql.table(Blob)} b "  # noqa: S608
+            f"JOIN {sql.table(RepositoryBlob)} rb ON rb.blob_id = b.id "
+            f"WHERE rb.repository_id = %s AND b.digest IN ({placeholders})"
         )
-    }
+        blobs = {
+            digest: Blob(id=pk, digest=digest, size=size)
+            for pk, digest, size in sql.fetch_all(statement, [repository.pk, *required])
+        }
     if missing := sorted(set(required) - set(blobs)):
         raise ManifestBlobUnknown(
             _("The manifest references blobs this repository does not have: %(digests)s")
@@ -105,11 +113,20 @@ def _artifact_create(repository: Repository, digest: str, parsed: ParsedManifest
 
 
 def tag_move(*, repository: Repository, name: str, artifact: Artifact) -> Tag:
-    """Point tag `name` at `artifact`, creating the tag if needed."""
-    tag, _created = Tag.objects.update_or_create(
-        repository=repository, name=name, defaults={"artifact": artifact}
+    """Point tag `name` at `artifact`, creating the tag if needed (one upsert statement)."""
+    tag = Tag(repository=repository, name=name, artifact=artifact)
+    Tag.objects.bulk_create(
+        [tag],
+        update_conflicts=True,
+        unique_fields=["repository", "name"],
+        update_fields=["artifact", "updated_at"],
     )
     return tag
+
+
+_ARTIFACT_ID_SQL = (
+    f"SELECT id, subject_digest FROM {sql.table(Artifact)} WHERE repository_id = %s AND digest = %s"  # noqa: S608
+)
 
 
 @transaction.atomic
@@ -129,8 +146,10 @@ def manifest_push(*, repository_name: str, reference: str, content_type: str, pa
             detail={"digest": reference},
         )
     repository = repository_get_or_create_for_push(name=repository_name)
-    artifact = Artifact.objects.filter(repository=repository, digest=digest).first()
-    if artifact is None:
+    row = sql.fetch_one(_ARTIFACT_ID_SQL, [repository.pk, digest])
+    if row is not None:
+        artifact = Artifact(id=row[0], repository=repository, digest=digest, subject_digest=row[1])
+    else:
         artifact = _artifact_create(repository, digest, parsed, payload)
     if not by_digest:
         tag_move(repository=repository, name=reference, artifact=artifact)

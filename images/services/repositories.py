@@ -5,19 +5,23 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from harborpy import sql
 from images.errors import NameUnknown
 from images.models import Repository
 from images.names import project_name_of
-from projects.models import Project
+from projects.selectors import project_get_by_name
+
+_REPOSITORY_SQL = f"SELECT id, project_id FROM {sql.table(Repository)} WHERE name = %s"  # noqa: S608
 
 
 def repository_get_or_create_for_push(*, name: str) -> Repository:
     """The repository `name`, created on first push; raises NameUnknown if its project does not exist."""
-    repository = Repository.objects.filter(name=name).first()
-    if repository is not None:
-        return repository
+    # Every upload and manifest push asks: one indexed lookup, written out (see harborpy/sql.py).
+    row = sql.fetch_one(_REPOSITORY_SQL, [name])
+    if row is not None:
+        return Repository(id=row[0], project_id=row[1], name=name)
     project_name = project_name_of(name)
-    project = Project.objects.filter(name=project_name).first()
+    project = project_get_by_name(project_name)
     if project is None:
         raise NameUnknown(
             _("Project %(project)s does not exist: create it before pushing.") % {"project": project_name},

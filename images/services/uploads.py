@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from harborpy import sql
 from images import blobstore
 from images.blobstore import BodyReader
 from images.digests import ResumableHasher, digest_algorithm
@@ -65,17 +65,70 @@ def blob_upload_start(*, repository_name: str) -> BlobUpload:
     upload_id = uuid.uuid4()
     key = blobstore.storage_key_for_upload(upload_id.hex)
     backend_state = blobstore.upload_start(key=key)
+    upload = BlobUpload(
+        id=upload_id,
+        repository=repository,
+        storage_key=key,
+        backend_state=backend_state,
+        hash_state=ResumableHasher().state(),
+    )
     try:
-        return BlobUpload.objects.create(
-            id=upload_id,
-            repository=repository,
-            storage_key=key,
-            backend_state=backend_state,
-            hash_state=ResumableHasher().state(),
-        )
+        _session_insert(upload)
     except BaseException:
         blobstore.upload_discard(key=key, backend_state=backend_state)
         raise
+    return upload
+
+
+# --- Session rows -------------------------------------------------------------------------------
+# Every chunk of every push reads and updates its session row a few times: these statements are
+# written out (see harborpy/sql.py for why and how). "offset" is quoted: it is an SQL keyword.
+
+_T = sql.table(BlobUpload)
+_LOAD_SQL = (
+    'SELECT u.repository_id, u.storage_key, u."offset", u.hash_algorithm, u.hash_state, u.backend_state '  # noqa: S608
+    f"FROM {_T} u JOIN {sql.table(Repository)} r ON r.id = u.repository_id WHERE u.id = %s AND r.name = %s"
+)
+_INSERT_SQL = (
+    f'INSERT INTO {_T} (id, repository_id, storage_key, "offset", hash_algorithm, hash_state, '  # noqa: S608
+    "backend_state, busy_until, created_at, updated_at) VALUES (%s, %s, %s, 0, %s, %s, %s, NULL, %s, %s)"
+)
+_NOT_BUSY = "(busy_until IS NULL OR busy_until < %s)"
+_CLAIM_SQL = f'UPDATE {_T} SET busy_until = %s WHERE id = %s AND "offset" = %s AND {_NOT_BUSY}'  # noqa: S608
+_RELEASE_SQL = f"UPDATE {_T} SET busy_until = NULL WHERE id = %s"  # noqa: S608
+_RECORD_SQL = (
+    f'UPDATE {_T} SET "offset" = %s, hash_state = %s, backend_state = %s, updated_at = %s{{release}} '  # noqa: S608
+    'WHERE id = %s AND "offset" = %s'
+)
+_RECORD_AND_RELEASE_SQL = _RECORD_SQL.format(release=", busy_until = NULL")
+_RECORD_ONLY_SQL = _RECORD_SQL.format(release="")
+_CONSUME_SQL = f'DELETE FROM {_T} WHERE id = %s AND "offset" = %s'  # noqa: S608
+_CONSUME_IDLE_SQL = f"{_CONSUME_SQL} AND {_NOT_BUSY}"
+
+
+def _pk(upload: BlobUpload) -> object:
+    return sql.db_value(BlobUpload, "id", upload.pk)
+
+
+def _now() -> object:
+    return sql.db_value(BlobUpload, "updated_at", timezone.now())
+
+
+def _session_insert(upload: BlobUpload) -> None:
+    now = _now()
+    sql.execute(
+        _INSERT_SQL,
+        [
+            _pk(upload),
+            upload.repository_id,
+            upload.storage_key,
+            upload.hash_algorithm,
+            sql.db_value(BlobUpload, "hash_state", upload.hash_state),
+            sql.db_value(BlobUpload, "backend_state", upload.backend_state),
+            now,
+            now,
+        ],
+    )
 
 
 def _load(*, repository_name: str, upload_id: str) -> BlobUpload:
@@ -84,18 +137,19 @@ def _load(*, repository_name: str, upload_id: str) -> BlobUpload:
         pk = uuid.UUID(upload_id)
     except ValueError:
         raise BlobUploadUnknown(detail={"uuid": upload_id[:100]}) from None
-    upload = (
-        BlobUpload.objects.select_related("repository")
-        .filter(pk=pk, repository__name=repository_name)
-        .first()
-    )
-    if upload is None:
+    row = sql.fetch_one(_LOAD_SQL, [sql.db_value(BlobUpload, "id", pk), repository_name])
+    if row is None:
         raise BlobUploadUnknown(detail={"uuid": upload_id})
-    return upload
-
-
-def _not_busy(now: datetime) -> Q:
-    return Q(busy_until__isnull=True) | Q(busy_until__lt=now)
+    repository_id, key, offset, algorithm, hash_state, backend_state = row
+    return BlobUpload(
+        id=pk,
+        repository_id=repository_id,
+        storage_key=key,
+        offset=offset,
+        hash_algorithm=algorithm,
+        hash_state=bytes(hash_state) if hash_state is not None else None,
+        backend_state=sql.json_value(backend_state),
+    )
 
 
 def _busy(upload: BlobUpload) -> BlobUploadInvalid:
@@ -105,15 +159,40 @@ def _busy(upload: BlobUpload) -> BlobUploadInvalid:
 def _claim(upload: BlobUpload) -> None:
     """Take the session's write lease; raises BlobUploadInvalid when another request holds it."""
     now = timezone.now()
-    claimed = BlobUpload.objects.filter(_not_busy(now), pk=upload.pk, offset=upload.offset).update(
-        busy_until=now + UPLOAD_LEASE
-    )
-    if not claimed:
+    until = sql.db_value(BlobUpload, "busy_until", now + UPLOAD_LEASE)
+    if not sql.execute(
+        _CLAIM_SQL, [until, _pk(upload), upload.offset, sql.db_value(BlobUpload, "busy_until", now)]
+    ):
         raise _busy(upload)
 
 
 def _release(upload: BlobUpload) -> None:
-    BlobUpload.objects.filter(pk=upload.pk).update(busy_until=None)
+    sql.execute(_RELEASE_SQL, [_pk(upload)])
+
+
+def _record(upload: BlobUpload, *, old_offset: int, release: bool) -> bool:
+    """Store the session's new offset, hash and backend state if it still stands at `old_offset`."""
+    return bool(
+        sql.execute(
+            _RECORD_AND_RELEASE_SQL if release else _RECORD_ONLY_SQL,
+            [
+                upload.offset,
+                sql.db_value(BlobUpload, "hash_state", upload.hash_state),
+                sql.db_value(BlobUpload, "backend_state", upload.backend_state),
+                _now(),
+                _pk(upload),
+                old_offset,
+            ],
+        )
+    )
+
+
+def _consume(upload: BlobUpload, *, leased: bool) -> bool:
+    """Delete the session row if it stands at its offset and (unless we hold the lease) is idle."""
+    if leased:
+        return bool(sql.execute(_CONSUME_SQL, [_pk(upload), upload.offset]))
+    now = sql.db_value(BlobUpload, "busy_until", timezone.now())
+    return bool(sql.execute(_CONSUME_IDLE_SQL, [_pk(upload), upload.offset, now]))
 
 
 def _append(upload: BlobUpload, body: Body, *, release: bool) -> None:
@@ -148,13 +227,7 @@ def _append(upload: BlobUpload, body: Body, *, release: bool) -> None:
     upload.offset += written
     upload.hash_state = hasher.state() if hasher is not None else None
     upload.backend_state = new_state
-    fields = {"offset": upload.offset, "hash_state": upload.hash_state, "backend_state": new_state}
-    if release:
-        fields["busy_until"] = None
-    updated = BlobUpload.objects.filter(pk=upload.pk, offset=old_offset).update(
-        updated_at=timezone.now(), **fields
-    )
-    if not updated:
+    if not _record(upload, old_offset=old_offset, release=release):
         # Another request moved the session on (or ended it) first: delete the tail object this
         # request wrote, unless the state now recorded happens to name the same one.
         recorded = BlobUpload.objects.filter(pk=upload.pk).values_list("backend_state", flat=True).first()
@@ -183,21 +256,37 @@ def _verified_digest(*, key: str, expected: str, hasher: ResumableHasher | None)
     return blobstore.blob_hash(key=key, algorithm=algorithm)
 
 
+_BLOB_INSERT_SQL = (
+    f"INSERT INTO {sql.table(Blob)} (digest, size, storage_key, created_at) "  # noqa: S608
+    "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+)
+_BLOB_SELECT_SQL = f"SELECT id, size, storage_key FROM {sql.table(Blob)} WHERE digest = %s"  # noqa: S608
+_LINK_SQL = (
+    f"INSERT INTO {sql.table(RepositoryBlob)} (repository_id, blob_id, created_at) "  # noqa: S608
+    "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+)
+
+
 def _blob_create(*, repository: Repository, key: str, digest: str, size: int) -> Blob:
-    """Record the stored object as the blob `digest` and link it into the repository."""
+    """Record the stored object as the blob `digest` and link it into the repository.
+
+    Two uploads of the same content may finish at once: the digest is unique, the first insert
+    wins, and the other's object is deleted once the link to the winner is committed.
+    """
     with transaction.atomic():
-        blob, created = Blob.objects.get_or_create(digest=digest, defaults={"size": size, "storage_key": key})
-        if not created:
-            # Same content already stored: keep that copy; ours goes once the link is committed.
+        sql.execute(_BLOB_INSERT_SQL, [digest, size, key, sql.db_value(Blob, "created_at", timezone.now())])
+        blob_id, stored_size, stored_key = sql.fetch_one(_BLOB_SELECT_SQL, [digest])
+        if stored_key != key:
             transaction.on_commit(lambda: blobstore.blob_delete(key=key))
+        blob = Blob(id=blob_id, digest=digest, size=stored_size, storage_key=stored_key)
         _link(repository, blob)
     return blob
 
 
 def _link(repository: Repository, blob: Blob) -> None:
     """Make `blob` readable in `repository` (one INSERT, a no-op when already linked)."""
-    RepositoryBlob.objects.bulk_create(
-        [RepositoryBlob(repository=repository, blob=blob)], ignore_conflicts=True
+    sql.execute(
+        _LINK_SQL, [repository.pk, blob.pk, sql.db_value(RepositoryBlob, "created_at", timezone.now())]
     )
 
 
@@ -233,26 +322,23 @@ def blob_upload_finish(*, repository_name: str, upload_id: str, digest: str, bod
     """
     validate_digest(digest)
     upload = _load(repository_name=repository_name, upload_id=upload_id)
-    consume = BlobUpload.objects.filter(pk=upload.pk, offset=upload.offset)
-    if body.may_have_content:
+    leased = body.may_have_content
+    if leased:
         _claim(upload)
         try:
             _append(upload, body, release=False)
         except BaseException:
             _release(upload)
             raise
-        consume = BlobUpload.objects.filter(pk=upload.pk, offset=upload.offset)  # we hold the lease
-    else:
-        consume = consume.filter(_not_busy(timezone.now()))
     # From here the session is consumed whatever happens: its row goes first, so no other request
     # can continue it while the object becomes a blob (or is deleted). Deleting only an idle row
     # at the expected offset is also the claim: a concurrent PATCH makes it delete nothing.
-    if not consume.delete()[0]:
+    if not _consume(upload, leased=leased):
         raise _busy(upload)
     hasher = ResumableHasher.from_state(upload.hash_algorithm, upload.hash_state)
     try:
         return _complete(
-            repository=upload.repository,
+            repository=Repository(id=upload.repository_id),
             key=upload.storage_key,
             backend_state=upload.backend_state,
             size=upload.offset,
