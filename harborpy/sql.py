@@ -15,7 +15,8 @@ import json
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import F, Model
+from django.db.models.functions import Collate
 
 
 def table(model: type[Model]) -> str:
@@ -53,3 +54,16 @@ def execute(sql: str, params: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def bytewise_collation() -> str:
+    """The COLLATE clause that orders text by bytes, as the OCI lists (tags, catalog) expect.
+
+    SQLite compares bytes already; PostgreSQL follows the database's locale unless told.
+    """
+    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+
+
+def bytewise(field_name: str) -> F | Collate:
+    """An ORM expression for `field_name` ordered and compared by bytes (see bytewise_collation)."""
+    return Collate(F(field_name), "C") if connection.vendor == "postgresql" else F(field_name)

@@ -57,6 +57,7 @@ _ARTIFACT_SQL = {
     for with_manifest in (True, False)
 }
 _REPOSITORY_EXISTS_SQL = f"SELECT 1 FROM {_REPOSITORY} WHERE name = %s"  # noqa: S608
+_REPOSITORY_ID_SQL = f"SELECT id FROM {_REPOSITORY} WHERE name = %s"  # noqa: S608
 _BLOB_SQL = (
     "SELECT b.id, b.digest, b.size, b.storage_key "  # noqa: S608
     f"FROM {_BLOB} b JOIN {_REPOSITORY_BLOB} rb ON rb.blob_id = b.id "
@@ -113,20 +114,27 @@ def blob_upload_get(*, repository_name: str, upload_id: str) -> BlobUpload:
 
 
 def tag_names(*, repository_name: str, last: str, limit: int) -> tuple[list[str], bool]:
-    """Tag names after `last` in lexical order, at most `limit`; and whether more follow."""
-    repository = repository_get(name=repository_name)
-    qs = Tag.objects.filter(repository=repository).order_by("name")
-    if last:
-        qs = qs.filter(name__gt=last)
-    names = list(qs.values_list("name", flat=True)[: limit + 1])
+    """Tag names after `last` in byte order, at most `limit`; and whether more follow."""
+    row = sql.fetch_one(_REPOSITORY_ID_SQL, [repository_name])
+    if row is None:
+        raise NameUnknown(detail={"name": repository_name})
+    names = [name for (name,) in sql.fetch_all(_tag_names_sql(), [row[0], last, limit + 1])]
     return names[:limit], len(names) > limit
+
+
+def _tag_names_sql() -> str:
+    collate = sql.bytewise_collation()
+    return (
+        f"SELECT name FROM {_TAG} WHERE repository_id = %s AND name{collate} > %s "  # noqa: S608
+        f"ORDER BY name{collate} LIMIT %s"
+    )
 
 
 def repository_names(*, projects: QuerySet[Project], last: str, limit: int) -> tuple[list[str], bool]:
     """Repository names in `projects` after `last`, in lexical order, at most `limit`; and if more follow."""
-    qs = Repository.objects.filter(project__in=projects).order_by("name")
+    qs = Repository.objects.filter(project__in=projects).annotate(key=sql.bytewise("name")).order_by("key")
     if last:
-        qs = qs.filter(name__gt=last)
+        qs = qs.filter(key__gt=last)
     names = list(qs.values_list("name", flat=True)[: limit + 1])
     return names[:limit], len(names) > limit
 

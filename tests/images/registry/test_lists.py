@@ -79,3 +79,27 @@ def test_anonymous_catalog_shows_only_public_projects(anon_client, library, priv
     response = anon_client.get("/v2/_catalog")
 
     assert response.json() == {"repositories": ["library/open"]}
+
+
+def test_tags_list_is_in_byte_order_whatever_the_database_locale(admin_client, library):
+    repository = RepositoryFactory(project=library, name="library/cased")
+    artifact = ArtifactFactory(repository=repository)
+    for name in ["b", "B", "a", "A", "_x", "1"]:
+        TagFactory(repository=repository, artifact=artifact, name=name)
+
+    first = admin_client.get("/v2/library/cased/tags/list?n=3")
+    rest = admin_client.get("/v2/library/cased/tags/list?n=10&last=A")
+
+    assert first.json()["tags"] == ["1", "A", "B"]
+    assert rest.json()["tags"] == ["B", "_x", "a", "b"]
+
+
+def test_catalog_is_in_byte_order(admin_client, library):
+    for name in ["library/a-b", "library/a.b", "library/a/b", "library/a_b", "library/ab"]:
+        RepositoryFactory(project=library, name=name)
+
+    response = admin_client.get("/v2/_catalog")
+
+    assert response.json()["repositories"] == sorted(
+        ["library/a-b", "library/a.b", "library/a/b", "library/a_b", "library/ab"]
+    )
