@@ -124,6 +124,7 @@ class ResumableHasher:
         size = _OpenSSL.CONTEXT_SIZES.get(algorithm)
         if not state or ssl is None or ssl.lib is None or size is None:
             return None
+        state = bytes(state)  # PostgreSQL returns a memoryview
         header = _STATE_MAGIC + algorithm.encode().ljust(8, b"\0") + _MACHINE
         if len(state) != len(header) + size or not state.startswith(header):
             return None
