@@ -65,21 +65,31 @@ def make_image(
     architecture: str = "amd64", os_name: str = "linux", subject: dict | None = None,
 ) -> Image:
     """An image with `layer_count` layers of about `layer_size` random bytes each."""
-    layers, diff_ids = [], []
+    layers = []
     for i in range(layer_count):
         content = os.urandom(layer_size) if not seed else hashlib.sha256(f"{seed}-{i}".encode()).digest() * (
             max(1, layer_size // 32)
         )
-        layer, diff_id = layer_tar({f"data/file{i}-{seed}": content, "etc/hello": f"layer {i} {seed}\n".encode()})
-        layers.append(layer)
-        diff_ids.append(diff_id)
+        files = {f"data/file{i}-{seed}": content, "etc/hello": f"layer {i} {seed}\n".encode()}
+        layers.append(layer_tar(files))
+    return image_from_layers(
+        layers, docker=docker, architecture=architecture, os_name=os_name, subject=subject
+    )
+
+
+def image_from_layers(
+    layers: list[tuple[bytes, str]], *, docker: bool = False, architecture: str = "amd64",
+    os_name: str = "linux", subject: dict | None = None,
+) -> Image:
+    """An image of the given (compressed layer, diff_id) pairs, e.g. to share layers between images."""
+    diff_ids = [diff_id for _layer, diff_id in layers]
     config = json.dumps(
         {
             "architecture": architecture,
             "os": os_name,
             "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]},
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
-            "history": [{"created_by": f"harborpy test layer {i}"} for i in range(layer_count)],
+            "history": [{"created_by": f"harborpy test layer {i}"} for i in range(len(layers))],
         },
         sort_keys=True,
     ).encode()
@@ -87,16 +97,21 @@ def make_image(
     manifest_doc = {
         "schemaVersion": 2,
         "mediaType": media_type,
-        "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+        "config": {
+            "mediaType": DOCKER_CONFIG if docker else OCI_CONFIG,
+            "digest": sha256(config),
+            "size": len(config),
+        },
         "layers": [
             {"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
-            for layer in layers
+            for layer, _diff_id in layers
         ],
     }
     if subject:
         manifest_doc["subject"] = subject
     manifest = json.dumps(manifest_doc, indent=2).encode()
-    return Image(layers, config, manifest, media_type, {"architecture": architecture, "os": os_name})
+    return Image([layer for layer, _diff_id in layers], config, manifest, media_type,
+                 {"architecture": architecture, "os": os_name})
 
 
 def make_index(images: list[Image], *, docker: bool = False) -> bytes:
@@ -115,7 +130,9 @@ def make_index(images: list[Image], *, docker: bool = False) -> bytes:
     ).encode()
 
 
-def write_layout(path: Path, images: list[Image], *, index_manifest: bytes | None = None, tag: str = "latest") -> Path:
+def write_layout(
+    path: Path, images: list[Image], *, index_manifest: bytes | None = None, tag: str = "latest"
+) -> Path:
     """Write an OCI image layout holding `images` (or an index over them) under `tag`."""
     blobs = path / "blobs" / "sha256"
     blobs.mkdir(parents=True, exist_ok=True)
@@ -138,4 +155,72 @@ def write_layout(path: Path, images: list[Image], *, index_manifest: bytes | Non
         top = {"mediaType": image.media_type, "digest": image.digest, "size": len(image.manifest)}
     top["annotations"] = {"org.opencontainers.image.ref.name": tag}
     (path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [top]}))
+    return path
+
+
+@dataclass(frozen=True)
+class LayoutEntry:
+    """The descriptor an OCI layout's index.json gives one tag, and the layout it is in."""
+
+    path: Path
+    media_type: str
+    digest: str
+    size: int
+
+    def blob(self, digest: str) -> bytes:
+        """A blob of the layout; asserts that it hashes to its digest."""
+        algorithm, hex_digest = digest.split(":", 1)
+        data = (self.path / "blobs" / algorithm / hex_digest).read_bytes()
+        assert sha256(data) == digest, f"layout blob {digest} does not hash to its name"
+        return data
+
+    @property
+    def manifest(self) -> bytes:
+        data = self.blob(self.digest)
+        assert len(data) == self.size
+        return data
+
+    def digests(self) -> set[str]:
+        """Digests of every manifest and blob reachable from this entry, each checked against its bytes."""
+        found: set[str] = set()
+        manifests = [self.digest]
+        while manifests:
+            digest = manifests.pop()
+            found.add(digest)
+            document = json.loads(self.blob(digest))
+            manifests += [child["digest"] for child in document.get("manifests", [])]
+            for descriptor in [document.get("config"), *document.get("layers", [])]:
+                if descriptor:
+                    self.blob(descriptor["digest"])
+                    found.add(descriptor["digest"])
+        return found
+
+
+def read_layout(path: Path, tag: str = "latest") -> LayoutEntry:
+    """The entry of `tag` in the OCI layout at `path` (as skopeo or podman wrote it)."""
+    index = json.loads((path / "index.json").read_text())
+    for descriptor in index["manifests"]:
+        if descriptor.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
+            return LayoutEntry(path, descriptor["mediaType"], descriptor["digest"], descriptor["size"])
+    raise AssertionError(f"no tag {tag!r} in {path}/index.json: {index}")
+
+
+def write_docker_archive(path: Path, image: Image, repo_tag: str) -> Path:
+    """Write `image` as a `docker save` archive (uncompressed layers) for `docker load`."""
+    config_name = sha256(image.config).split(":", 1)[1] + ".json"
+    members: dict[str, bytes] = {config_name: image.config}
+    layer_names = []
+    for layer in image.layers:
+        tar_bytes = gzip.decompress(layer)
+        name = sha256(tar_bytes).split(":", 1)[1] + "/layer.tar"
+        members[name] = tar_bytes
+        layer_names.append(name)
+    manifest = [{"Config": config_name, "RepoTags": [repo_tag], "Layers": layer_names}]
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with tarfile.open(path, "w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
     return path
