@@ -1,0 +1,128 @@
+"""skopeo (containers/image) against a live harborpy: copies in both directions, inspect, tags, delete."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support import skopeo as sk
+from tests.support.oci import OCI_INDEX, OCI_MANIFEST, make_image, make_index, read_layout, write_layout
+
+pytestmark = pytest.mark.e2e
+
+
+def test_skopeo_copies_an_image_in_and_out_unchanged(
+    skopeo, live_registry, registry_http, repository, tmp_path
+):
+    image = make_image(seed="skopeo-single", layer_count=3, layer_size=300_000)
+    source = write_layout(tmp_path / "in", [image], tag="v1")
+
+    sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:v1")
+    sk.copy_out(skopeo, live_registry, f"{repository}:v1", tmp_path / "out", "v1")
+
+    pushed = registry_http.image_check(repository, "v1")
+    assert pushed.digest == image.digest
+    assert pushed.payload == image.manifest
+    assert pushed.media_type == OCI_MANIFEST
+    back = read_layout(tmp_path / "out", "v1")
+    assert back.digest == image.digest
+    assert back.manifest == image.manifest
+    assert back.digests() == read_layout(source, "v1").digests() == {image.digest, *image.blobs}
+
+
+def test_skopeo_copies_a_multi_arch_index_in_and_out_unchanged(
+    skopeo, live_registry, registry_http, repository, tmp_path
+):
+    images = [
+        make_image(seed="skopeo-amd64", architecture="amd64"),
+        make_image(seed="skopeo-arm64", architecture="arm64"),
+    ]
+    index = make_index(images)
+    source = write_layout(tmp_path / "in", images, index_manifest=index, tag="multi")
+
+    sk.copy_in(skopeo, live_registry, source, "multi", f"{repository}:multi", "--all")
+    sk.copy_out(skopeo, live_registry, f"{repository}:multi", tmp_path / "out", "multi", "--all")
+
+    pushed = registry_http.image_check(repository, "multi")
+    assert pushed.payload == index
+    assert pushed.media_type == OCI_INDEX
+    for image in images:
+        assert registry_http.manifest(repository, image.digest).payload == image.manifest
+    back = read_layout(tmp_path / "out", "multi")
+    assert back.manifest == index
+    expected = {back.digest}
+    for image in images:
+        expected |= {image.digest, *image.blobs}
+    assert back.digests() == read_layout(source, "multi").digests() == expected
+
+
+def test_skopeo_inspect_raw_returns_the_pushed_manifest_byte_for_byte(
+    skopeo, live_registry, repository, tmp_path
+):
+    image = make_image(seed="skopeo-inspect")
+    source = write_layout(tmp_path / "in", [image], tag="v1")
+    sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:v1")
+
+    result = skopeo(
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        "--creds",
+        sk.creds(live_registry),
+        sk.remote(live_registry, f"{repository}:v1"),
+    )
+
+    assert result.stdout.encode() == image.manifest
+
+
+def test_skopeo_list_tags_lists_every_pushed_tag(skopeo, live_registry, repository, tmp_path):
+    image = make_image(seed="skopeo-tags")
+    source = write_layout(tmp_path / "in", [image], tag="v1")
+    tags = ["1.0", "1.1", "latest"]
+    for tag in tags:
+        sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:{tag}")
+
+    result = skopeo(
+        "list-tags",
+        "--tls-verify=false",
+        "--creds",
+        sk.creds(live_registry),
+        sk.remote(live_registry, repository),
+    )
+
+    listing = json.loads(result.stdout)
+    assert listing["Repository"] == f"{live_registry.host}/{repository}"
+    assert sorted(listing["Tags"]) == tags
+
+
+def test_skopeo_delete_by_digest_makes_the_manifest_404(
+    skopeo, live_registry, registry_http, repository, tmp_path
+):
+    image = make_image(seed="skopeo-delete")
+    source = write_layout(tmp_path / "in", [image], tag="v1")
+    sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:v1")
+    assert registry_http.manifest_status(repository, image.digest) == 200
+
+    skopeo(
+        "delete",
+        "--tls-verify=false",
+        "--creds",
+        sk.creds(live_registry),
+        sk.remote(live_registry, f"{repository}@{image.digest}"),
+    )
+
+    assert registry_http.manifest_status(repository, image.digest) == 404
+    assert registry_http.manifest_status(repository, "v1") == 404
+    assert registry_http.tags(repository) == []
+    inspect = skopeo(
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        "--creds",
+        sk.creds(live_registry),
+        sk.remote(live_registry, f"{repository}:v1"),
+        check=False,
+    )
+    assert inspect.returncode != 0
+    assert "manifest unknown" in inspect.stderr.lower()
