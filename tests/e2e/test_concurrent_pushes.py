@@ -40,8 +40,7 @@ def test_parallel_skopeo_pushes_on_sqlite_all_succeed(skopeo, sqlite_live_regist
                 lambda i: sk.copy_in(
                     skopeo,
                     sqlite_live_registry,
-                    layouts[i],
-                    "v1",
+                    sk.oci(layouts[i], "v1"),
                     targets[i],
                     check=False,
                     timeout=PUSH_TIMEOUT,

@@ -66,7 +66,7 @@ def test_docker_pulls_each_platform_of_a_multi_arch_index(
     }
     index = make_index(list(images.values()))
     layout = write_layout(tmp_path / "layout", list(images.values()), index_manifest=index, tag="multi")
-    sk.copy_in(skopeo, live_registry, layout, "multi", f"{repository}:multi", "--all")
+    sk.copy_in(skopeo, live_registry, sk.oci(layout, "multi"), f"{repository}:multi", "--all")
     name = f"{live_registry.host}/{repository}:multi"
 
     pulled = {}

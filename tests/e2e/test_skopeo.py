@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from tests.support import skopeo as sk
-from tests.support.oci import OCI_INDEX, OCI_MANIFEST, make_image, make_index, read_layout, write_layout
+from tests.support.oci import (
+    DOCKER_LIST,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    image_from_layers,
+    layer_tar,
+    make_image,
+    make_index,
+    read_dir,
+    read_layout,
+    sha256,
+    write_dir,
+    write_layout,
+)
 
 pytestmark = pytest.mark.e2e
+
+LARGE_LAYER_BYTES = 12 * 1024 * 1024
 
 
 def test_skopeo_copies_an_image_in_and_out_unchanged(
     skopeo, live_registry, registry_http, repository, tmp_path
 ):
-    image = make_image(seed="skopeo-single", layer_count=3, layer_size=300_000)
+    # A large incompressible layer, so uploads and downloads span many read buffers.
+    big = layer_tar({"data/big.bin": os.urandom(LARGE_LAYER_BYTES)})
+    image = image_from_layers([big, layer_tar({"etc/hello": b"hello\n"}), layer_tar({"etc/empty": b""})])
     source = write_layout(tmp_path / "in", [image], tag="v1")
 
-    sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:v1")
-    sk.copy_out(skopeo, live_registry, f"{repository}:v1", tmp_path / "out", "v1")
+    sk.copy_in(skopeo, live_registry, sk.oci(source, "v1"), f"{repository}:v1")
+    sk.copy_out(skopeo, live_registry, f"{repository}:v1", sk.oci(tmp_path / "out", "v1"))
 
     pushed = registry_http.image_check(repository, "v1")
     assert pushed.digest == image.digest
@@ -31,7 +49,7 @@ def test_skopeo_copies_an_image_in_and_out_unchanged(
     assert back.digests() == read_layout(source, "v1").digests() == {image.digest, *image.blobs}
 
 
-def test_skopeo_copies_a_multi_arch_index_in_and_out_unchanged(
+def test_skopeo_copies_a_multi_arch_oci_index_in_and_out_unchanged(
     skopeo, live_registry, registry_http, repository, tmp_path
 ):
     images = [
@@ -41,20 +59,47 @@ def test_skopeo_copies_a_multi_arch_index_in_and_out_unchanged(
     index = make_index(images)
     source = write_layout(tmp_path / "in", images, index_manifest=index, tag="multi")
 
-    sk.copy_in(skopeo, live_registry, source, "multi", f"{repository}:multi", "--all")
-    sk.copy_out(skopeo, live_registry, f"{repository}:multi", tmp_path / "out", "multi", "--all")
+    sk.copy_in(skopeo, live_registry, sk.oci(source, "multi"), f"{repository}:multi", "--all")
+    sk.copy_out(skopeo, live_registry, f"{repository}:multi", sk.oci(tmp_path / "out", "multi"), "--all")
 
-    pushed = registry_http.image_check(repository, "multi")
-    assert pushed.payload == index
-    assert pushed.media_type == OCI_INDEX
-    for image in images:
-        assert registry_http.manifest(repository, image.digest).payload == image.manifest
+    _assert_index_intact(registry_http, repository, "multi", images, index, OCI_INDEX)
     back = read_layout(tmp_path / "out", "multi")
     assert back.manifest == index
-    expected = {back.digest}
+    assert back.digests() == read_layout(source, "multi").digests() == _all_digests(images, index)
+
+
+def test_skopeo_copies_a_docker_manifest_list_in_and_out_unchanged(
+    skopeo, live_registry, registry_http, repository, tmp_path
+):
+    images = [
+        make_image(seed="skopeo-list-amd64", architecture="amd64", docker=True),
+        make_image(seed="skopeo-list-arm64", architecture="arm64", docker=True),
+    ]
+    index = make_index(images, docker=True)
+    source = write_dir(tmp_path / "in", images, index_manifest=index)
+
+    sk.copy_in(skopeo, live_registry, f"dir:{source}", f"{repository}:list", "--all")
+    sk.copy_out(skopeo, live_registry, f"{repository}:list", f"dir:{tmp_path / 'out'}", "--all")
+
+    _assert_index_intact(registry_http, repository, "list", images, index, DOCKER_LIST)
+    back = read_dir(tmp_path / "out")
+    assert back.manifest == index
+    assert back.digests() == read_dir(source).digests() == _all_digests(images, index)
+
+
+def _assert_index_intact(registry_http, repository, tag, images, index, media_type) -> None:
+    pushed = registry_http.image_check(repository, tag)
+    assert pushed.payload == index
+    assert pushed.media_type == media_type
     for image in images:
-        expected |= {image.digest, *image.blobs}
-    assert back.digests() == read_layout(source, "multi").digests() == expected
+        assert registry_http.manifest(repository, image.digest).payload == image.manifest
+
+
+def _all_digests(images, index) -> set[str]:
+    digests = {sha256(index)}
+    for image in images:
+        digests |= {image.digest, *image.blobs}
+    return digests
 
 
 def test_skopeo_inspect_raw_returns_the_pushed_manifest_byte_for_byte(
@@ -62,7 +107,7 @@ def test_skopeo_inspect_raw_returns_the_pushed_manifest_byte_for_byte(
 ):
     image = make_image(seed="skopeo-inspect")
     source = write_layout(tmp_path / "in", [image], tag="v1")
-    sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:v1")
+    sk.copy_in(skopeo, live_registry, sk.oci(source, "v1"), f"{repository}:v1")
 
     result = skopeo(
         "inspect",
@@ -81,7 +126,7 @@ def test_skopeo_list_tags_lists_every_pushed_tag(skopeo, live_registry, reposito
     source = write_layout(tmp_path / "in", [image], tag="v1")
     tags = ["1.0", "1.1", "latest"]
     for tag in tags:
-        sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:{tag}")
+        sk.copy_in(skopeo, live_registry, sk.oci(source, "v1"), f"{repository}:{tag}")
 
     result = skopeo(
         "list-tags",
@@ -101,7 +146,7 @@ def test_skopeo_delete_by_digest_makes_the_manifest_404(
 ):
     image = make_image(seed="skopeo-delete")
     source = write_layout(tmp_path / "in", [image], tag="v1")
-    sk.copy_in(skopeo, live_registry, source, "v1", f"{repository}:v1")
+    sk.copy_in(skopeo, live_registry, sk.oci(source, "v1"), f"{repository}:v1")
     assert registry_http.manifest_status(repository, image.digest) == 200
 
     skopeo(

@@ -167,10 +167,13 @@ class LayoutEntry:
     digest: str
     size: int
 
-    def blob(self, digest: str) -> bytes:
-        """A blob of the layout; asserts that it hashes to its digest."""
+    def _path_of(self, digest: str) -> Path:
         algorithm, hex_digest = digest.split(":", 1)
-        data = (self.path / "blobs" / algorithm / hex_digest).read_bytes()
+        return self.path / "blobs" / algorithm / hex_digest
+
+    def blob(self, digest: str) -> bytes:
+        """A blob (or manifest) of the layout; asserts that it hashes to its digest."""
+        data = self._path_of(digest).read_bytes()
         assert sha256(data) == digest, f"layout blob {digest} does not hash to its name"
         return data
 
@@ -203,6 +206,40 @@ def read_layout(path: Path, tag: str = "latest") -> LayoutEntry:
         if descriptor.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
             return LayoutEntry(path, descriptor["mediaType"], descriptor["digest"], descriptor["size"])
     raise AssertionError(f"no tag {tag!r} in {path}/index.json: {index}")
+
+
+class DirEntry(LayoutEntry):
+    """An image or list in containers/image's `dir:` format: manifest.json, <hex>.manifest.json, <hex>."""
+
+    def _path_of(self, digest: str) -> Path:
+        if digest == self.digest:
+            return self.path / "manifest.json"
+        hex_digest = digest.split(":", 1)[1]
+        instance = self.path / f"{hex_digest}.manifest.json"
+        return instance if instance.exists() else self.path / hex_digest
+
+
+def read_dir(path: Path) -> DirEntry:
+    """The image or list of a `dir:` directory (as skopeo wrote it)."""
+    data = (path / "manifest.json").read_bytes()
+    return DirEntry(path, json.loads(data).get("mediaType", ""), sha256(data), len(data))
+
+
+def write_dir(path: Path, images: list[Image], *, index_manifest: bytes | None = None) -> Path:
+    """Write `images` (or an index over them) for skopeo's `dir:` transport, which takes any media type.
+
+    skopeo's OCI layout source only finds OCI media types under a tag, so Docker manifest lists
+    go in through this format.
+    """
+    path.mkdir(parents=True)
+    (path / "version").write_text("Directory Transport Version: 1.1\n")
+    for image in images:
+        for digest, data in image.blobs.items():
+            (path / digest.split(":", 1)[1]).write_bytes(data)
+        if index_manifest is not None:
+            (path / f"{image.digest.split(':', 1)[1]}.manifest.json").write_bytes(image.manifest)
+    (path / "manifest.json").write_bytes(index_manifest if index_manifest is not None else images[0].manifest)
+    return path
 
 
 def write_docker_archive(path: Path, image: Image, repo_tag: str) -> Path:

@@ -18,24 +18,28 @@ def remote(server: LiveServer, reference: str) -> str:
     return f"docker://{server.host}/{reference}"
 
 
+def oci(layout: Path, tag: str) -> str:
+    """The `oci:` transport reference of `tag` in an OCI layout."""
+    return f"oci:{layout}:{tag}"
+
+
 def copy_in(
     skopeo: Client,
     server: LiveServer,
-    layout: Path,
-    tag: str,
+    source: str,
     reference: str,
     *options: str,
     check: bool = True,
     timeout: float = 180,
 ) -> subprocess.CompletedProcess[str]:
-    """Copy `tag` of an OCI layout to `reference` on the server, as admin over plain HTTP."""
+    """Copy `source` (e.g. `oci(layout, tag)`) to `reference` on the server, as admin over plain HTTP."""
     return skopeo(
         "copy",
         *options,
         "--dest-tls-verify=false",
         "--dest-creds",
         creds(server),
-        f"oci:{layout}:{tag}",
+        source,
         remote(server, reference),
         check=check,
         timeout=timeout,
@@ -43,9 +47,9 @@ def copy_in(
 
 
 def copy_out(
-    skopeo: Client, server: LiveServer, reference: str, layout: Path, tag: str, *options: str
+    skopeo: Client, server: LiveServer, reference: str, destination: str, *options: str
 ) -> subprocess.CompletedProcess[str]:
-    """Copy `reference` from the server into `tag` of an OCI layout (created if absent)."""
+    """Copy `reference` from the server to `destination`, e.g. `oci(layout, tag)` or `dir:<path>`."""
     return skopeo(
         "copy",
         *options,
@@ -53,5 +57,5 @@ def copy_out(
         "--src-creds",
         creds(server),
         remote(server, reference),
-        f"oci:{layout}:{tag}",
+        destination,
     )
