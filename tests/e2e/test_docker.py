@@ -101,3 +101,43 @@ def test_docker_pull_fails_once_the_manifest_is_deleted(
     assert by_digest.returncode != 0
     assert "manifest unknown" in by_digest.stderr.lower()
     assert docker("image", "inspect", name, check=False).returncode != 0
+
+
+def test_docker_push_to_a_second_repository_mounts_the_layers(
+    docker, live_registry, registry_http, repository, tmp_path
+):
+    image = make_image(seed="docker-mount", layer_count=2, layer_size=100_000, docker=True)
+    first, second = f"{live_registry.host}/{repository}-a:v1", f"{live_registry.host}/{repository}-b:v1"
+    docker("load", "--input", str(write_docker_archive(tmp_path / "image.tar", image, first)))
+    docker("push", first)
+    docker("tag", first, second)
+
+    output = docker("push", second).stdout
+
+    assert output.count(f"Mounted from {repository}-a") == len(image.layers)
+    assert (
+        registry_http.image_check(f"{repository}-b", "v1").digest
+        == registry_http.manifest(f"{repository}-a", "v1").digest
+    )
+
+
+def test_docker_pull_of_a_deleted_tag_fails_while_another_tag_still_pulls(
+    docker, live_registry, registry_http, repository, tmp_path
+):
+    image = make_image(seed="docker-tags", docker=True)
+    name = f"{live_registry.host}/{repository}"
+    docker("load", "--input", str(write_docker_archive(tmp_path / "image.tar", image, f"{name}:old")))
+    docker("tag", f"{name}:old", f"{name}:kept")
+    docker("push", f"{name}:old")
+    docker("push", f"{name}:kept")
+    docker("rmi", f"{name}:old", f"{name}:kept")
+
+    deleted = registry_http.delete_manifest(repository, "old")
+    gone = docker("pull", f"{name}:old", check=False)
+    docker("pull", f"{name}:kept")
+
+    assert deleted.status_code == 202
+    assert gone.returncode != 0
+    assert "manifest unknown" in gone.stderr.lower()
+    assert registry_http.tags(repository) == ["kept"]
+    assert _inspect(docker, f"{name}:kept")["Id"] == sha256(image.config)

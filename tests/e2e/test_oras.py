@@ -18,6 +18,9 @@ CONFIG_TYPE = "application/vnd.harborpy.e2e.bundle.config.v1+json"
 FILE_TYPE = "application/vnd.harborpy.e2e.file.v1"
 SBOM_TYPE = "application/vnd.harborpy.e2e.sbom.v1+json"
 SIGNATURE_TYPE = "application/vnd.harborpy.e2e.signature.v1"
+# A file sent in many uneven chunks (the last one short).
+CHUNK_BYTES = 256 * 1024 + 7
+CHUNKED_FILE_BYTES = 20 * CHUNK_BYTES + 1000
 
 
 def _write_files(directory: Path) -> dict[str, bytes]:
@@ -140,3 +143,30 @@ def test_referrers_api_lists_oras_referrers_with_their_artifact_types(
     assert [d["digest"] for d in filtered.json()["manifests"]] == [sbom]
     assert filtered.headers["OCI-Filters-Applied"] == "artifactType"
     assert registry_http.referrers(repository, sbom)["manifests"] == []
+
+
+def test_oras_chunked_upload_resumes_the_digest_across_requests(
+    oras_client, live_registry, registry_http, repository, tmp_path
+):
+    # Many PATCH requests with Content-Range, spread over both gunicorn workers: the running
+    # hash must be carried from request to request through the database.
+    data = os.urandom(CHUNKED_FILE_BYTES)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "large.bin").write_bytes(data)
+    target = f"{live_registry.host}/{repository}:chunked"
+
+    response = oras_client.push(
+        target=target,
+        files=[f"{tmp_path / 'in' / 'large.bin'}:{FILE_TYPE}"],
+        disable_path_validation=True,
+        do_chunked=True,
+        chunk_size=CHUNK_BYTES,
+        quiet=True,
+    )
+    oras_client.pull(target=target, outdir=str(tmp_path / "out"))
+
+    assert response.status_code == 201, response.text
+    assert (tmp_path / "out" / "large.bin").read_bytes() == data
+    layer = registry_http.image_check(repository, "chunked").document["layers"][0]
+    assert layer["digest"] == sha256(data)
+    assert registry_http.blob(repository, sha256(data)) == data
