@@ -65,31 +65,21 @@ def make_image(
     architecture: str = "amd64", os_name: str = "linux", subject: dict | None = None,
 ) -> Image:
     """An image with `layer_count` layers of about `layer_size` random bytes each."""
-    layers = []
+    layers, diff_ids = [], []
     for i in range(layer_count):
         content = os.urandom(layer_size) if not seed else hashlib.sha256(f"{seed}-{i}".encode()).digest() * (
             max(1, layer_size // 32)
         )
-        files = {f"data/file{i}-{seed}": content, "etc/hello": f"layer {i} {seed}\n".encode()}
-        layers.append(layer_tar(files))
-    return image_from_layers(
-        layers, docker=docker, architecture=architecture, os_name=os_name, subject=subject
-    )
-
-
-def image_from_layers(
-    layers: list[tuple[bytes, str]], *, docker: bool = False, architecture: str = "amd64",
-    os_name: str = "linux", subject: dict | None = None,
-) -> Image:
-    """An image of the given (compressed layer, diff_id) pairs, e.g. to share layers between images."""
-    diff_ids = [diff_id for _layer, diff_id in layers]
+        layer, diff_id = layer_tar({f"data/file{i}-{seed}": content, "etc/hello": f"layer {i} {seed}\n".encode()})
+        layers.append(layer)
+        diff_ids.append(diff_id)
     config = json.dumps(
         {
             "architecture": architecture,
             "os": os_name,
             "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]},
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
-            "history": [{"created_by": f"harborpy test layer {i}"} for i in range(len(layers))],
+            "history": [{"created_by": f"harborpy test layer {i}"} for i in range(layer_count)],
         },
         sort_keys=True,
     ).encode()
@@ -97,21 +87,16 @@ def image_from_layers(
     manifest_doc = {
         "schemaVersion": 2,
         "mediaType": media_type,
-        "config": {
-            "mediaType": DOCKER_CONFIG if docker else OCI_CONFIG,
-            "digest": sha256(config),
-            "size": len(config),
-        },
+        "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": sha256(config), "size": len(config)},
         "layers": [
             {"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
-            for layer, _diff_id in layers
+            for layer in layers
         ],
     }
     if subject:
         manifest_doc["subject"] = subject
     manifest = json.dumps(manifest_doc, indent=2).encode()
-    return Image([layer for layer, _diff_id in layers], config, manifest, media_type,
-                 {"architecture": architecture, "os": os_name})
+    return Image(layers, config, manifest, media_type, {"architecture": architecture, "os": os_name})
 
 
 def make_index(images: list[Image], *, docker: bool = False) -> bytes:
@@ -156,6 +141,37 @@ def write_layout(
     top["annotations"] = {"org.opencontainers.image.ref.name": tag}
     (path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [top]}))
     return path
+
+
+def image_from_layers(
+    layers: list[tuple[bytes, str]], *, architecture: str = "amd64", os_name: str = "linux"
+) -> Image:
+    """An OCI image of (gzip'd layer, diff_id) pairs from layer_tar(), e.g. layers shared between images."""
+    config = json.dumps(
+        {
+            "architecture": architecture,
+            "os": os_name,
+            "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]},
+            "rootfs": {"type": "layers", "diff_ids": [diff_id for _layer, diff_id in layers]},
+        },
+        sort_keys=True,
+    ).encode()
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+        "layers": [
+            {"mediaType": OCI_LAYER, "digest": sha256(layer), "size": len(layer)}
+            for layer, _diff_id in layers
+        ],
+    }
+    return Image(
+        [layer for layer, _diff_id in layers],
+        config,
+        json.dumps(manifest, indent=2).encode(),
+        OCI_MANIFEST,
+        {"architecture": architecture, "os": os_name},
+    )
 
 
 @dataclass(frozen=True)
