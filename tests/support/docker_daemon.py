@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.commands import terminate_with_parent
+
 # Seconds for dockerd (and the containerd it starts) to answer the API.
 STARTUP_TIMEOUT = 90
 SHUTDOWN_TIMEOUT = 30
@@ -97,6 +99,7 @@ class DockerDaemon:
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
+                    preexec_fn=terminate_with_parent,
                 )
             if self._wait_until_ready():
                 self.storage_driver = storage_driver

@@ -19,6 +19,8 @@ from typing import Any
 import dj_database_url
 import requests
 
+from tests.support.commands import terminate_with_parent
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_USERNAME = "admin"
 # Seconds allowed for gunicorn to answer its first /v2/ request; workers import Django first.
@@ -118,6 +120,7 @@ class LiveServer:
                     stdin=subprocess.DEVNULL,
                     # Its own process group, so stopping it also ends workers a crashed master left.
                     start_new_session=True,
+                    preexec_fn=terminate_with_parent,
                 )
             if self._wait_until_ready():
                 return
