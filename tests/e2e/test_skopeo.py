@@ -8,6 +8,7 @@ import os
 import pytest
 
 from tests.support import skopeo as sk
+from tests.support.commands import Client
 from tests.support.oci import (
     DOCKER_LIST,
     OCI_INDEX,
@@ -171,3 +172,48 @@ def test_skopeo_delete_by_digest_makes_the_manifest_404(
     )
     assert inspect.returncode != 0
     assert "manifest unknown" in inspect.stderr.lower()
+
+
+def _anonymous(skopeo, tmp_path) -> Client:
+    """skopeo with an empty auth file of its own, so no login of another test is used."""
+    auth_file = tmp_path / "anonymous-auth.json"
+    auth_file.write_text(json.dumps({"auths": {}}))
+    return Client(skopeo.args, {**skopeo.env, "REGISTRY_AUTH_FILE": str(auth_file)})
+
+
+def test_skopeo_pulls_anonymously_from_a_public_project(skopeo, live_registry, repository, tmp_path):
+    image = make_image(seed="skopeo-anonymous-pull")
+    sk.copy_in(
+        skopeo,
+        live_registry,
+        sk.oci(write_layout(tmp_path / "in", [image], tag="v1"), "v1"),
+        f"{repository}:v1",
+    )
+
+    _anonymous(skopeo, tmp_path)(
+        "copy",
+        "--src-tls-verify=false",
+        sk.remote(live_registry, f"{repository}:v1"),
+        sk.oci(tmp_path / "out", "v1"),
+    )
+
+    assert read_layout(tmp_path / "out", "v1").digests() == {image.digest, *image.blobs}
+
+
+def test_skopeo_cannot_push_anonymously_to_a_public_project(
+    skopeo, live_registry, registry_http, repository, tmp_path
+):
+    image = make_image(seed="skopeo-anonymous-push")
+    source = write_layout(tmp_path / "in", [image], tag="v1")
+
+    result = _anonymous(skopeo, tmp_path)(
+        "copy",
+        "--dest-tls-verify=false",
+        sk.oci(source, "v1"),
+        sk.remote(live_registry, f"{repository}:v1"),
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "authentication is required" in result.stderr.lower()
+    assert registry_http.manifest_status(repository, "v1") == 404
