@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.support import skopeo as sk
 from tests.support.oci import make_image, write_layout
 
 pytestmark = pytest.mark.e2e
@@ -53,3 +54,37 @@ def test_podman_pushes_an_image_and_pulls_back_the_same_one(
     assert f"sha256:{inspected['Id']}" == config_digest
     assert inspected["Digest"] == pushed_digest
     assert inspected["RootFS"]["Layers"] == diff_ids
+
+
+def test_podman_search_finds_a_pushed_repository_and_its_tags(
+    podman, skopeo, live_registry, repository, tmp_path
+):
+    # podman search reads /v2/_catalog, then /v2/<name>/tags/list with --list-tags.
+    image = make_image(seed="podman-search")
+    sk.copy_in(
+        skopeo,
+        live_registry,
+        sk.oci(write_layout(tmp_path / "in", [image], tag="v1"), "v1"),
+        f"{repository}:v1",
+    )
+    sk.copy_in(skopeo, live_registry, sk.oci(tmp_path / "in", "v1"), f"{repository}:v2")
+    username, password = live_registry.admin_credentials
+    podman("login", "--username", username, "--password-stdin", live_registry.host, input=password)
+
+    found = podman(
+        "search",
+        "--tls-verify=false",
+        "--limit",
+        "1000",
+        "--format",
+        "{{.Name}}",
+        f"{live_registry.host}/library",
+    )
+    listing = podman("search", "--tls-verify=false", "--list-tags", f"{live_registry.host}/{repository}")
+
+    assert f"{live_registry.host}/{repository}" in found.stdout.split()
+    rows = [line.split() for line in listing.stdout.splitlines()[1:] if line.strip()]  # NAME TAG
+    assert sorted(rows) == [
+        [f"{live_registry.host}/{repository}", "v1"],
+        [f"{live_registry.host}/{repository}", "v2"],
+    ]
