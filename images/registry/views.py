@@ -149,8 +149,7 @@ def _accepts(request: HttpRequest) -> set[str]:
 
 
 class ManifestView(RegistryView):
-    # Writes need pull and push together, as in distribution (see UploadStartView).
-    actions = {"GET": ["pull"], "HEAD": ["pull"], "PUT": ["pull", "push"], "DELETE": ["delete"]}
+    actions = {"GET": ["pull"], "HEAD": ["pull"], "PUT": ["push"], "DELETE": ["delete"]}
 
     def get(self, request: HttpRequest, name: str, reference: str) -> HttpResponse:
         validate_reference(reference)
@@ -248,9 +247,7 @@ def _blob_created(view: RegistryView, name: str, digest: str) -> HttpResponse:
 class UploadStartView(RegistryView):
     """POST /v2/<name>/blobs/uploads/: a session, a monolithic upload (?digest=) or a mount."""
 
-    # A push also reads (HEAD of blobs, GET of manifests), so its challenge asks for both actions,
-    # as distribution's does: a client given a push-only token fails on its next read.
-    actions = {"POST": ["pull", "push"]}
+    actions = {"POST": ["push"]}
 
     def post(self, request: HttpRequest, name: str) -> HttpResponse:
         mount, source = request.GET.get("mount", ""), request.GET.get("from", "")
@@ -279,7 +276,7 @@ class UploadStartView(RegistryView):
 class UploadView(RegistryView):
     """An upload session: GET status, PATCH a chunk, PUT to finish, DELETE to cancel."""
 
-    actions = {"GET": ["push"], "PATCH": ["pull", "push"], "PUT": ["pull", "push"], "DELETE": ["push"]}
+    actions = {"GET": ["push"], "PATCH": ["push"], "PUT": ["push"], "DELETE": ["push"]}
 
     def get(self, request: HttpRequest, name: str, upload_id: str) -> HttpResponse:
         upload = blob_upload_get(repository_name=name, upload_id=_upload_pk(upload_id))
