@@ -190,11 +190,24 @@ def _grant(user: object, scope: ScopeRequest) -> set[str]:
     return set()
 
 
+def _push_reads_too(scope: ScopeRequest) -> ScopeRequest:
+    """A repository scope asking for push asks for pull as well.
+
+    A push also reads (HEAD of blobs, GET of manifests), but the challenge of an upload names
+    push alone, and clients request exactly the challenged scope; some (oras-py) never come back
+    for an action their token lacks. Harbor's token service grants pull with push too; the user
+    still gets pull only where pull is allowed.
+    """
+    if scope.type == "repository" and "push" in scope.actions:
+        return ScopeRequest(scope.type, scope.name, scope.actions | {"pull"})
+    return scope
+
+
 def token_for(*, user: object, username: str, scopes: list[str]) -> dict[str, object]:
     """Issue a token granting the intersection of the requested scopes and the caller's rights."""
     access = []
     for scope in parse_scopes(scopes):
-        granted = _grant(user, scope)
+        granted = _grant(user, _push_reads_too(scope))
         # Listing a requested scope with no actions is how distribution says "none granted".
         access.append({"type": scope.type, "name": scope.name, "actions": sorted(granted)})
     token, expires_in, issued_at = token_issue(
