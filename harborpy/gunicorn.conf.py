@@ -10,11 +10,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-# Processes, not threads, carry the CPU-bound part of registry requests: with many threads per
-# process a manifest GET waits for the GIL (measured on 2 cores: 2 workers x 16 threads served
-# about half the requests/s of 4 x 4). Each process keeps a few threads so that slow uploads and
-# downloads (which release the GIL) do not block the quick requests behind them.
-workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * multiprocessing.cpu_count())))
+# One process per core carries the CPU-bound part of registry requests; a few threads per process
+# keep slow uploads and downloads (which release the GIL) from blocking the quick requests. More
+# threads make a manifest GET wait for the GIL, more processes than cores make them compete:
+# measured on 2 cores, manifest GETs per second with workers x threads = 2 x 4: 1,710-1,940;
+# 2 x 16: about half that; 4 x 4: 1,180-1,720 (bench/RESULTS.md has the method).
+workers = int(os.environ.get("GUNICORN_WORKERS", str(max(2, multiprocessing.cpu_count()))))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Seconds of worker silence before the master restarts it (not a request time limit with gthread).
