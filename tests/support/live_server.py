@@ -218,6 +218,8 @@ def serve(*, base_dir: Path, database_url: str | None) -> Iterator[LiveServer]:
                 "GUNICORN_WORKERS": "2",
                 "GUNICORN_THREADS": "8",
                 "GUNICORN_GRACEFUL_TIMEOUT": "5",
+                # Every request in the server log: tests read statuses there, failures show them.
+                "GUNICORN_ACCESSLOG": "-",
                 "PYTHONUNBUFFERED": "1",
                 # gunicorn >= 25 puts a control socket there; the default, ~/.gunicorn, is shared.
                 "XDG_RUNTIME_DIR": str(base_dir),
