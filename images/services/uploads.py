@@ -102,7 +102,8 @@ _RECORD_SQL = (
 )
 _RECORD_AND_RELEASE_SQL = _RECORD_SQL.format(release=", busy_until = NULL")
 _RECORD_ONLY_SQL = _RECORD_SQL.format(release="")
-_CONSUME_SQL = f'DELETE FROM {_T} WHERE id = %s AND "offset" = %s'  # noqa: S608
+_DELETE_SQL = f"DELETE FROM {_T} WHERE id = %s"  # noqa: S608
+_CONSUME_SQL = f'{_DELETE_SQL} AND "offset" = %s'
 _CONSUME_IDLE_SQL = f"{_CONSUME_SQL} AND {_NOT_BUSY}"
 
 
@@ -267,19 +268,19 @@ _LINK_SQL = (
 )
 
 
-def _blob_create(*, repository: Repository, key: str, digest: str, size: int) -> Blob:
+def _blob_record(*, repository: Repository, key: str, digest: str, size: int) -> Blob:
     """Record the stored object as the blob `digest` and link it into the repository.
 
-    Two uploads of the same content may finish at once: the digest is unique, the first insert
-    wins, and the other's object is deleted once the link to the winner is committed.
+    Runs in the caller's transaction. Two uploads of the same content may finish at once: the
+    digest is unique, the first insert wins, and the other's object is deleted once the link to
+    the winner is committed.
     """
-    with transaction.atomic():
-        sql.execute(_BLOB_INSERT_SQL, [digest, size, key, sql.db_value(Blob, "created_at", timezone.now())])
-        blob_id, stored_size, stored_key = sql.fetch_one(_BLOB_SELECT_SQL, [digest])
-        if stored_key != key:
-            transaction.on_commit(lambda: blobstore.blob_delete(key=key))
-        blob = Blob(id=blob_id, digest=digest, size=stored_size, storage_key=stored_key)
-        _link(repository, blob)
+    sql.execute(_BLOB_INSERT_SQL, [digest, size, key, sql.db_value(Blob, "created_at", timezone.now())])
+    blob_id, stored_size, stored_key = sql.fetch_one(_BLOB_SELECT_SQL, [digest])
+    if stored_key != key:
+        transaction.on_commit(lambda: blobstore.blob_delete(key=key))
+    blob = Blob(id=blob_id, digest=digest, size=stored_size, storage_key=stored_key)
+    _link(repository, blob)
     return blob
 
 
@@ -303,15 +304,19 @@ def _complete(
     try:
         computed = _verified_digest(key=key, expected=digest, hasher=hasher)
         if computed != digest:
-            raise DigestInvalid(
-                _("The content's digest is %(computed)s, not %(digest)s.")
-                % {"computed": computed, "digest": digest},
-                detail={"digest": digest},
-            )
-        return _blob_create(repository=repository, key=key, digest=digest, size=size)
+            raise _digest_mismatch(computed, digest)
+        with transaction.atomic():
+            return _blob_record(repository=repository, key=key, digest=digest, size=size)
     except BaseException:
         blobstore.blob_delete(key=key)
         raise
+
+
+def _digest_mismatch(computed: str, digest: str) -> DigestInvalid:
+    return DigestInvalid(
+        _("The content's digest is %(computed)s, not %(digest)s.") % {"computed": computed, "digest": digest},
+        detail={"digest": digest},
+    )
 
 
 def blob_upload_finish(*, repository_name: str, upload_id: str, digest: str, body: Body) -> Blob:
@@ -330,24 +335,37 @@ def blob_upload_finish(*, repository_name: str, upload_id: str, digest: str, bod
         except BaseException:
             _release(upload)
             raise
-    # From here the session is consumed whatever happens: its row goes first, so no other request
-    # can continue it while the object becomes a blob (or is deleted). Deleting only an idle row
-    # at the expected offset is also the claim: a concurrent PATCH makes it delete nothing.
-    if not _consume(upload, leased=leased):
-        raise _busy(upload)
     hasher = ResumableHasher.from_state(upload.hash_algorithm, upload.hash_state)
+    key, state = upload.storage_key, upload.backend_state
+    consumed = False
     try:
-        return _complete(
-            repository=Repository(id=upload.repository_id),
-            key=upload.storage_key,
-            backend_state=upload.backend_state,
-            size=upload.offset,
-            digest=digest,
-            hasher=hasher,
-        )
+        # One transaction: the session row goes, the blob and its link come. Deleting only an
+        # idle row at the expected offset is also the claim: a concurrent PATCH makes it delete
+        # nothing. From then on the session is consumed whatever happens.
+        with transaction.atomic():
+            if not _consume(upload, leased=leased):
+                raise _busy(upload)
+            consumed = True
+            blobstore.upload_commit(key=key, backend_state=state)
+            computed = _verified_digest(key=key, expected=digest, hasher=hasher)
+            blob = None
+            if computed == digest:
+                blob = _blob_record(
+                    repository=Repository(id=upload.repository_id), key=key, digest=digest, size=upload.offset
+                )
     except BaseException:
-        blobstore.upload_discard(key=upload.storage_key, backend_state=upload.backend_state)
+        if not consumed:
+            if leased:
+                _release(upload)
+            raise
+        # The transaction rolled back and brought the row back: the session cannot go on.
+        sql.execute(_DELETE_SQL, [_pk(upload)])
+        blobstore.upload_discard(key=key, backend_state=state)
         raise
+    if blob is None:
+        blobstore.upload_discard(key=key, backend_state=state)
+        raise _digest_mismatch(computed, digest)
+    return blob
 
 
 def blob_upload_monolithic(*, repository_name: str, digest: str, body: Body) -> Blob:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from images.models import Blob, BlobUpload, RepositoryBlob
+from images.services import uploads
 from tests.support.oci import sha256
 from tests.support.registry import errors, push_blob
 
@@ -343,3 +344,26 @@ def test_finishing_a_session_another_request_is_writing_is_refused(admin_client,
     assert errors(response) == ["BLOB_UPLOAD_INVALID"]
     assert BlobUpload.objects.exists()
     assert not Blob.objects.exists()
+
+
+def test_a_failure_while_finishing_leaves_no_session_and_no_bytes(
+    admin_client, library, blob_storage, monkeypatch
+):
+    location = start(admin_client)["Location"]
+    admin_client.patch(location, data=b"some bytes", content_type=OCTET)
+
+    def broken_commit(**kwargs):
+        raise OSError("storage went away")
+
+    monkeypatch.setattr(uploads.blobstore, "upload_commit", broken_commit)
+    with pytest.raises(OSError):
+        uploads.blob_upload_finish(
+            repository_name="library/app",
+            upload_id=location.rsplit("/", 1)[1],
+            digest=sha256(b"some bytes"),
+            body=uploads.Body(reader=None, length=0),
+        )
+
+    assert not BlobUpload.objects.exists()
+    assert not Blob.objects.exists()
+    assert files_under(blob_storage) == []
