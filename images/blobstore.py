@@ -128,17 +128,24 @@ class _FilesystemBackend:
         return self.storage.path(key)
 
     def start(self, key: str) -> dict[str, Any]:
-        path = self._path(key)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        os.close(fd)
+        # The file is created by the first write (or by commit, for an empty blob): one file
+        # operation less per upload, and an upload that never sends a byte leaves nothing.
         return {}
+
+    def _open(self, key: str) -> BinaryIO:
+        path = self._path(key)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+        return os.fdopen(fd, "r+b")
 
     def append(
         self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
     ) -> tuple[int, dict]:
         written = 0
-        with open(self._path(key), "r+b") as fh:
+        with self._open(key) as fh:
             # Anything past `offset` is left over from a request that failed half-way: drop it.
             fh.truncate(offset)
             fh.seek(offset)
@@ -155,7 +162,7 @@ class _FilesystemBackend:
         return None
 
     def commit(self, key: str, state: dict[str, Any]) -> None:
-        return None
+        self._open(key).close()  # an empty blob's file is created here
 
     def discard(self, key: str, state: dict[str, Any]) -> None:
         self.delete(key)
