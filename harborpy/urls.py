@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
 from harborpy import views
+from images.registry.urls import urlpatterns as registry_urlpatterns
 
 urlpatterns = [
-    path("", include("images.registry.urls")),
+    # First and not behind include(): every registry request resolves through this list.
+    *registry_urlpatterns,
     path("admin/", admin.site.urls),
     path("api/v2.0/health", views.health, name="health"),
 ]

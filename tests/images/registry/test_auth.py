@@ -308,3 +308,17 @@ def test_unknown_v2_path_is_an_oci_error(admin_client):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert errors(response) == ["NOT_FOUND"]
+
+
+def test_registry_writes_are_exempt_from_csrf_even_through_the_full_middleware(admin, library):
+    client = RegistryClient(basic_auth("admin"), enforce_csrf_checks=True)
+
+    response = client.post("/v2/library/app/blobs/uploads/")
+
+    assert response.status_code == 202
+    assert (
+        client.post(
+            "/service/token", {"grant_type": "password", "username": "admin", "password": "Passw0rd!"}
+        ).status_code
+        == 200
+    )
