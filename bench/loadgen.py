@@ -146,11 +146,16 @@ def run_rate(
             argv += ["-H", f"{name}: {value}"]
         argv.append(url)
         parse = parse_hey
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if out.returncode:
-        raise LoadError(f"{argv[0]} exited with {out.returncode}: {out.stderr or out.stdout}")
+    # One more try when the load generator prints nothing (seen once with hey on a busy machine):
+    # a measuring tool's hiccup is not the server's error.
+    for attempt in (1, 2):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if out.returncode:
+            raise LoadError(f"{argv[0]} exited with {out.returncode}: {out.stderr or out.stdout}")
+        if out.stdout.strip() or attempt == 2:
+            break
     result = parse(out.stdout)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return RateResult(**{**result.__dict__, "cpu_seconds": cpu})
