@@ -78,11 +78,11 @@ _END = object()
 
 
 def _read_ahead(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """Read the next pieces of a large body on another thread while this one hashes and writes.
+    """Produce the next pieces of a large body on another thread while this one stores them.
 
-    Receiving (gunicorn parses the body in Python) and hashing/writing (OpenSSL and the kernel,
-    which release the GIL) then run on two cores instead of taking turns on one. Small bodies
-    are read inline: a thread is only started once a first full piece has arrived.
+    Receiving and hashing (gunicorn parses the body in Python, OpenSSL hashes without the GIL)
+    and writing (the kernel, without the GIL) then run on two cores instead of taking turns on
+    one. Small bodies stay on this thread: one is only started once a first full piece arrived.
     """
     first = next(pieces, None)
     if first is None:
@@ -356,9 +356,9 @@ def upload_write(
     Raises SizeInvalid when the body ends before `length` bytes, leaving the upload as it was.
     """
 
-    def chunks() -> Iterator[bytes]:
+    def hashed() -> Iterator[bytes]:
         received = 0
-        for chunk in _read_ahead(_read_body(body, length)):
+        for chunk in _read_body(body, length):
             if hasher is not None:
                 hasher.update(chunk)
             received += len(chunk)
@@ -366,7 +366,9 @@ def upload_write(
         if length is not None and received != length:
             raise SizeInvalid(_("The request body ended before its declared length."))
 
-    return _backend().append(key, backend_state, offset, chunks())
+    # Reading and hashing run on the read-ahead thread, writing on this one: the two halves
+    # overlap on two cores (hashing and writing both release the GIL).
+    return _backend().append(key, backend_state, offset, _read_ahead(hashed()))
 
 
 def upload_release(*, key: str, old_state: dict[str, Any], new_state: dict[str, Any]) -> None:
