@@ -150,6 +150,8 @@ def parse_manifest(content_type: str, payload: bytes) -> ParsedManifest:
         raise _invalid(_("The manifest is not valid JSON.")) from None
     if not isinstance(document, dict):
         raise _invalid(_("The manifest must be a JSON object."))
+    if b"\\u0000" in payload:  # the only way JSON can carry a NUL, which PostgreSQL cannot store
+        raise _invalid(_("The manifest must not contain NUL characters."))
     content_type = content_type.split(";", 1)[0].strip().lower()
     media_type = _media_type(content_type, document)
     if document.get("schemaVersion") != 2:

@@ -27,8 +27,8 @@ def _credential_key(username: str, password: str) -> str:
 
 def user_for_credentials(username: str, password: str) -> AbstractBaseUser | None:
     """The active user these credentials belong to, or None."""
-    if not username or not password:
-        return None
+    if not username or not password or "\x00" in username:
+        return None  # a NUL cannot be in a username (and PostgreSQL cannot even compare one)
     key = _credential_key(username, password)
     ttl = settings.CREDENTIAL_CACHE_SECONDS
     if ttl:

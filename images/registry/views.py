@@ -80,6 +80,9 @@ class RegistryView(View):
                 raise Unsupported(
                     _("Method %(method)s is not supported here.") % {"method": request.method[:20]},
                 )
+            if "%00" in request.META.get("QUERY_STRING", ""):
+                # No parameter may hold a NUL character, and PostgreSQL cannot even compare one.
+                raise BadRequest(_("Query parameters must not contain NUL characters."))
             self.caller = authenticate_caller(request)
             name = kwargs.get("name")
             if name is not None:
