@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import runpy
 import shlex
 import shutil
 import signal
@@ -668,13 +669,26 @@ def versions(bench: Bench) -> dict[str, str]:
     return {
         "harborpy": f"commit {_git_commit()}, Python {platform.python_version()}, "
         f"Django {django.__version__}, gunicorn {gunicorn.__version__} "
-        "(repository's gunicorn.conf.py: gthread, "
-        f"workers={bench.harborpy.env.get('GUNICORN_WORKERS', 'cores (min 2)')}, "
-        f"threads={bench.harborpy.env.get('GUNICORN_THREADS', '16')})",
+        f"(repository's gunicorn.conf.py: {_gunicorn_settings(bench.harborpy.env)})",
         "harborpy database": database,
         "CNCF registry": CncfRegistry.version(),
         "load generators": f"{tool_versions()}; Python http.client in worker processes",
     }
+
+
+def _gunicorn_settings(env: dict[str, str]) -> str:
+    """The worker settings harborpy's gunicorn.conf.py gives in the server's environment."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        conf = runpy.run_path(str(REPO_ROOT / "harborpy" / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return (
+        f"{conf['worker_class']}, workers={conf['workers']}, threads={conf['threads']}, "
+        f"access log {'on' if conf.get('accesslog') else 'off'}"
+    )
 
 
 def results_markdown(
@@ -726,8 +740,9 @@ METHOD = """
   The CNCF registry (distribution, Debian's `docker-registry`) gets a generated config: filesystem
   storage, in-memory blob descriptor cache (as in the shipped config), delete enabled, log level warn,
   **no auth**. harborpy gets a fresh `HARBORPY_DATA_DIR`, `manage.py migrate` and `bootstrap`, then
-  gunicorn with the repository's `harborpy/gunicorn.conf.py`, log level WARNING. Both keep their default
-  access log (written to a file). Inherited `HARBORPY_*`, `GUNICORN_*`, `DATABASE_URL`, `REDIS_URL` are
+  gunicorn with the repository's `harborpy/gunicorn.conf.py`, log level WARNING. Neither logs each
+  request: distribution's request log is at info level, gunicorn's access log is off by default (both
+  servers' logs go to files). Inherited `HARBORPY_*`, `GUNICORN_*`, `DATABASE_URL`, `REDIS_URL` are
   removed from harborpy's environment.
 - **Auth**: every harborpy request carries a bearer token from `/service/token` (admin's Basic
   credentials, one token per repository, scope `pull,push` for pushes and `pull` for reads), as docker
