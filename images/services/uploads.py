@@ -240,13 +240,18 @@ def _append(upload: BlobUpload, body: Body, *, release: bool) -> None:
 def blob_upload_append(*, repository_name: str, upload_id: str, body: Body) -> BlobUpload:
     """Append a chunk (PATCH). Raises BlobUploadUnknown, RangeNotSatisfiable, BlobUploadInvalid."""
     upload = _load(repository_name=repository_name, upload_id=upload_id)
+    _append_claimed(upload, body, release=True)
+    return upload
+
+
+def _append_claimed(upload: BlobUpload, body: Body, *, release: bool) -> None:
+    """Claim the session, append `body`; the lease goes back on failure, and with `release`."""
     _claim(upload)
     try:
-        _append(upload, body, release=True)
+        _append(upload, body, release=release)
     except BaseException:
         _release(upload)
         raise
-    return upload
 
 
 def _verified_digest(*, key: str, expected: str, hasher: ResumableHasher | None) -> str:
@@ -329,12 +334,7 @@ def blob_upload_finish(*, repository_name: str, upload_id: str, digest: str, bod
     upload = _load(repository_name=repository_name, upload_id=upload_id)
     leased = body.may_have_content
     if leased:
-        _claim(upload)
-        try:
-            _append(upload, body, release=False)
-        except BaseException:
-            _release(upload)
-            raise
+        _append_claimed(upload, body, release=False)
     hasher = ResumableHasher.from_state(upload.hash_algorithm, upload.hash_state)
     key, state = upload.storage_key, upload.backend_state
     consumed = False

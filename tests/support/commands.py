@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -122,3 +123,20 @@ class Client:
         self, *args: str, timeout: float = 180, input: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         return run([*self.args, *args], timeout=timeout, env=self.env, input=input, check=check)
+
+
+class LogFollower:
+    """For a server started by the tests that writes its log to `log_path`: read what it added."""
+
+    log_path: Path
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def log_since(self, offset: int) -> str:
+        with self.log_path.open("rb") as fh:
+            fh.seek(offset)
+            return fh.read().decode(errors="replace")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.commands import terminate_with_parent
+from tests.support.commands import LogFollower, terminate_with_parent
 
 # Seconds for dockerd (and the containerd it starts) to answer the API.
 STARTUP_TIMEOUT = 90
@@ -31,7 +31,7 @@ class DockerDaemonError(RuntimeError):
 
 
 @dataclass
-class DockerDaemon:
+class DockerDaemon(LogFollower):
     dockerd: str
     docker: str
     base_dir: Path
@@ -50,17 +50,6 @@ class DockerDaemon:
             "DOCKER_CONFIG": str(self.base_dir / "client-config"),
             "DOCKER_CLI_EXPERIMENTAL": "enabled",
         }
-
-    def log_size(self) -> int:
-        try:
-            return self.log_path.stat().st_size
-        except FileNotFoundError:
-            return 0
-
-    def log_since(self, offset: int) -> str:
-        with self.log_path.open("rb") as fh:
-            fh.seek(offset)
-            return fh.read().decode(errors="replace")
 
     def _command(self, storage_driver: str | None) -> list[str]:
         config = self.base_dir / "daemon.json"

@@ -19,7 +19,7 @@ from typing import Any
 import dj_database_url
 import requests
 
-from tests.support.commands import terminate_with_parent
+from tests.support.commands import LogFollower, terminate_with_parent
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_USERNAME = "admin"
@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 @dataclass
-class LiveServer:
+class LiveServer(LogFollower):
     """A running gunicorn serving harborpy; `host` is what registry clients put in image names."""
 
     port: int
@@ -89,17 +89,6 @@ class LiveServer:
             return self.log_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
-
-    def log_size(self) -> int:
-        try:
-            return self.log_path.stat().st_size
-        except FileNotFoundError:
-            return 0
-
-    def log_since(self, offset: int) -> str:
-        with self.log_path.open("rb") as fh:
-            fh.seek(offset)
-            return fh.read().decode(errors="replace")
 
     def start(self) -> None:
         """Start gunicorn and wait until `/v2/` answers; retries on a port taken meanwhile."""
