@@ -221,6 +221,7 @@ else:
 
 # --- Authentication -----------------------------------------------------------------------------
 
+AUTH_USER_MODEL = "projects.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -228,10 +229,19 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None  # guardian: anonymous callers have no object permissions
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "projects.passwords.HarborPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Failed logins: after this many failures for one username, or from one address, within the
+# window, further attempts are refused until the window has passed.
+LOGIN_FAILURE_LIMIT = env_int("HARBORPY_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("HARBORPY_LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
+# Defaults of the run-time system settings (projects.SystemSettings), before an admin changes them.
+SELF_REGISTRATION = env_bool("HARBORPY_SELF_REGISTRATION", False)
+PROJECT_CREATION_RESTRICTION = env_str("HARBORPY_PROJECT_CREATION_RESTRICTION", "everyone")
+if PROJECT_CREATION_RESTRICTION not in {"everyone", "adminonly"}:
+    raise ImproperlyConfigured("HARBORPY_PROJECT_CREATION_RESTRICTION must be everyone or adminonly")
 # A password verified once is remembered (as an HMAC of the credential, never in clear) for this
 # many seconds, so `docker pull` with Basic auth does not run the password hasher on every request.
 CREDENTIAL_CACHE_SECONDS = env_int("HARBORPY_CREDENTIAL_CACHE_SECONDS", 60, minimum=0)

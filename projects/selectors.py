@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
 from harborpy import sql
-from projects.models import Project
+from projects.models import Project, Robot
 
 # Every anonymous or Basic-authenticated registry request looks its project up: written out
 # (see harborpy/sql.py).
@@ -16,3 +20,11 @@ def project_get_by_name(name: str) -> Project | None:
     if row is None:
         return None
     return Project(id=row[0], name=row[1], is_public=bool(row[2]))
+
+
+def principal_by_username(username: str) -> Any:
+    """The active user or usable robot called `username`, or None (for a token's subject)."""
+    if username.startswith(Robot.PREFIX):
+        robot = Robot.objects.filter(username=username).first()
+        return robot if robot is not None and robot.is_usable() else None
+    return get_user_model().objects.filter(username=username, is_active=True).first()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from images.registry.tokens import (
     token_issue,
     token_verify,
 )
-from projects.authentication import user_for_credentials
+from projects.authentication import credentials_verify
 from projects.models import Project
 from projects.permissions import (
     REGISTRY_ACTIONS,
@@ -37,7 +37,7 @@ from projects.permissions import (
     projects_visible_to,
     registry_actions_granted,
 )
-from projects.selectors import project_get_by_name
+from projects.selectors import principal_by_username, project_get_by_name
 
 
 def external_base_url(request: HttpRequest) -> str:
@@ -71,12 +71,12 @@ class RegistryCaller:
     def is_anonymous(self) -> bool:
         return not self.username
 
-    def get_user(self):
-        """The caller's user; for a token caller, loaded on demand (only failure paths need it)."""
+    def get_user(self) -> Any:
+        """The caller's principal (user, robot or anonymous); for a token caller, loaded on demand."""
         if self.claims is not None and self.username and isinstance(self.user, AnonymousUser):
-            user = get_user_model().objects.filter(username=self.username, is_active=True).first()
-            if user is not None:
-                self.user = user
+            principal = principal_by_username(self.username)
+            if principal is not None:
+                self.user = principal
         return self.user
 
     def may(self, repository_name: str, action: str, project: Project | None = None) -> bool:
@@ -108,7 +108,7 @@ def authenticate_caller(request: HttpRequest) -> RegistryCaller:
     credentials = basic_credentials(request)
     if credentials is None:
         raise RegistryUnauthorized(_("Unsupported Authorization header."), challenge=challenge(request))
-    user = user_for_credentials(*credentials)
+    user = credentials_verify(username=credentials[0], password=credentials[1], request=request)
     if user is None:
         raise RegistryUnauthorized(_("Invalid username or password."), challenge=challenge(request))
     return RegistryCaller(username=user.get_username(), user=user)

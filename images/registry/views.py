@@ -53,7 +53,7 @@ from images.services.uploads import (
     blob_upload_start,
     upload_range_header,
 )
-from projects.authentication import user_for_credentials
+from projects.authentication import credentials_verify
 from projects.permissions import projects_visible_to
 
 log = logging.getLogger(__name__)
@@ -401,7 +401,10 @@ class TokenView(View):
         if credentials is None:
             user, username = AnonymousUser(), ""
         else:
-            user = user_for_credentials(*credentials)
+            try:
+                user = credentials_verify(username=credentials[0], password=credentials[1], request=request)
+            except HarborError as exc:  # too many failed logins
+                return responses.error_response(exc)
             if user is None:
                 return self._unauthorized(_("Invalid username or password."))
             username = user.get_username()

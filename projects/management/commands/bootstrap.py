@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
-from projects.services import project_create, system_admin_ensure
+from projects.services.projects import project_create, system_admin_ensure
 
 DEFAULT_ADMIN_PASSWORD = "Harbor12345"
 

@@ -1,0 +1,23 @@
+"""Errors of identity and access."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from harborpy.errors import HarborError
+
+
+class PreconditionFailed(HarborError):
+    code, status, default_message = (
+        "PRECONDITION",
+        412,
+        _("The resource cannot be changed in its current state."),
+    )
+
+
+class TooManyRequests(HarborError):
+    code, status, default_message = "TOO_MANY_REQUESTS", 429, _("Too many failed logins: try again later.")
+
+
+class InvalidPassword(HarborError):
+    code, status, default_message = "BAD_REQUEST", 400, _("The password does not meet the password policy.")

@@ -1,0 +1,78 @@
+"""Project membership: the one place that grants and revokes guardian permissions on projects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, get_perms, remove_perm
+
+from audit.services import audit_record
+from harborpy.errors import BadRequest
+from projects.models import Project, ProjectMember, Role
+from projects.permissions import ALL_ACTIONS, ROLE_ACTIONS
+
+
+def _member_name(member: ProjectMember) -> str:
+    return member.user.get_username() if member.user_id else member.group.name
+
+
+def _grant_exactly(project: Project, holder: Any, actions: frozenset) -> None:
+    """Make `holder`'s guardian permissions on `project` exactly `actions`."""
+    current = {perm for perm in get_perms(holder, project) if perm in ALL_ACTIONS} if holder.pk else set()
+    for action in sorted(set(actions) - current):
+        assign_perm(f"projects.{action}", holder, project)
+    for action in sorted(current - set(actions)):
+        remove_perm(f"projects.{action}", holder, project)
+
+
+@transaction.atomic
+def member_set_role(
+    *,
+    project: Project,
+    role: int,
+    actor: Any,
+    user: Any = None,
+    group: Group | None = None,
+    address: str | None = None,
+) -> ProjectMember:
+    """Add a user or a group to a project with `role`, or change its role. Idempotent."""
+    if (user is None) == (group is None):
+        raise BadRequest(_("A member is either a user or a group."))
+    try:
+        role = Role(role)
+    except ValueError:
+        raise BadRequest(_("Unknown role %(role)s.") % {"role": role}) from None
+    holder = user if user is not None else group
+    member, created = ProjectMember.objects.update_or_create(
+        project=project, user=user, group=group, defaults={"role": role}
+    )
+    _grant_exactly(project, holder, ROLE_ACTIONS[role])
+    audit_record(
+        actor=actor,
+        operation="create" if created else "update",
+        resource_type="member",
+        resource=_member_name(member),
+        project=project,
+        address=address,
+        detail={"role_id": int(role), "role": role.name.lower()},
+    )
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: ProjectMember, actor: Any, address: str | None = None) -> None:
+    """Remove a member and every permission its role gave."""
+    holder = member.user if member.user_id else member.group
+    _grant_exactly(member.project, holder, frozenset())
+    audit_record(
+        actor=actor,
+        operation="delete",
+        resource_type="member",
+        resource=_member_name(member),
+        project=member.project,
+        address=address,
+    )
+    member.delete()
