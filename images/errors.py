@@ -101,3 +101,7 @@ class RegistryUnauthorized(Unauthorized):
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": self.challenge} if self.challenge else {}
+
+
+class QuotaExceeded(HarborError):
+    code, status, default_message = "DENIED", 403, _("The project's storage quota would be exceeded.")

@@ -150,3 +150,23 @@ def referrers_list(*, repository_name: str, digest: str, artifact_type: str = ""
         .only("digest", "media_type", "artifact_type", "annotations")
         .order_by("digest")
     )
+
+
+_USAGE_SQL = (
+    f"SELECT COALESCE(SUM(b.size), 0) FROM {_BLOB} b WHERE b.id IN "  # noqa: S608
+    f"(SELECT rb.blob_id FROM {_REPOSITORY_BLOB} rb JOIN {_REPOSITORY} r ON r.id = rb.repository_id "
+    "WHERE r.project_id = %s)"
+)
+_IN_PROJECT_SQL = (
+    f"SELECT 1 FROM {_REPOSITORY_BLOB} rb JOIN {_REPOSITORY} r ON r.id = rb.repository_id "  # noqa: S608
+    "WHERE r.project_id = %s AND rb.blob_id = %s"
+)
+
+
+def project_storage_usage(*, project_id: int) -> int:
+    """Bytes of the distinct blobs readable in the project's repositories (a blob counts once)."""
+    return int(sql.fetch_one(_USAGE_SQL, [project_id])[0])
+
+
+def blob_in_project(*, project_id: int, blob_id: int) -> bool:
+    return sql.fetch_one(_IN_PROJECT_SQL, [project_id, blob_id]) is not None

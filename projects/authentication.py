@@ -74,7 +74,7 @@ def credentials_verify(*, username: str, password: str, request: HttpRequest | N
     if not username or not password or "\x00" in username:
         return None  # a NUL cannot be in a username (and PostgreSQL cannot even compare one)
     ttl = settings.CREDENTIAL_CACHE_SECONDS
-    cache_key = "harborpy:cred:" + _digest(username, password)
+    cache_key = "harborpy:cred:" + _digest(username, password, str(cache.get(_generation_key(username), 0)))
     if ttl and (principal := cache.get(cache_key)) is not None:
         return principal
     address = client_address(request)
@@ -104,6 +104,20 @@ def credentials_verify(*, username: str, password: str, request: HttpRequest | N
     return principal
 
 
-def credentials_forget(*, username: str, password: str) -> None:
-    """Drop a remembered credential (after a password change through this process)."""
-    cache.delete("harborpy:cred:" + _digest(username, password))
+def _generation_key(username: str) -> str:
+    return "harborpy:credgen:" + _digest(username)
+
+
+def credentials_revoke(*, username: str) -> None:
+    """Forget every remembered credential of `username` (password or secret changed, disabled, deleted).
+
+    Remembered credentials are keyed by a generation number per username; moving it on makes
+    the old keys unreachable. With the default per-process cache this reaches this process
+    only; with Redis (REDIS_URL) every instance.
+    """
+    key = _generation_key(username)
+    if not cache.add(key, 1, None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, None)

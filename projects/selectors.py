@@ -11,15 +11,15 @@ from projects.models import Project, Robot
 
 # Every anonymous or Basic-authenticated registry request looks its project up: written out
 # (see harborpy/sql.py).
-_PROJECT_BY_NAME_SQL = f"SELECT id, name, is_public FROM {sql.table(Project)} WHERE name = %s"  # noqa: S608
+_PROJECT_BY_NAME_SQL = f"SELECT id, name, is_public, storage_limit FROM {sql.table(Project)} WHERE name = %s"  # noqa: S608
 
 
 def project_get_by_name(name: str) -> Project | None:
-    """The project called `name` (id, name and public flag only), or None."""
+    """The project called `name` (id, name, public flag and quota only), or None."""
     row = sql.fetch_one(_PROJECT_BY_NAME_SQL, [name])
     if row is None:
         return None
-    return Project(id=row[0], name=row[1], is_public=bool(row[2]))
+    return Project(id=row[0], name=row[1], is_public=bool(row[2]), storage_limit=row[3])
 
 
 def principal_by_username(username: str) -> Any:

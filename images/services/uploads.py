@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,11 +22,14 @@ from images.errors import (
     BlobUploadUnknown,
     DigestInvalid,
     NameUnknown,
+    QuotaExceeded,
     RangeNotSatisfiable,
 )
 from images.models import Blob, BlobUpload, Repository, RepositoryBlob
 from images.names import validate_digest
+from images.selectors import blob_in_project, project_storage_usage
 from images.services.repositories import repository_get_or_create_for_push
+from projects.models import UNLIMITED, Project
 
 # How long a request may hold an upload session for writing. Chunks normally take seconds; the
 # lease only matters when an instance dies mid-request, and then the client starts a new session.
@@ -86,8 +90,10 @@ def blob_upload_start(*, repository_name: str) -> BlobUpload:
 
 _T = sql.table(BlobUpload)
 _LOAD_SQL = (
-    'SELECT u.repository_id, u.storage_key, u."offset", u.hash_algorithm, u.hash_state, u.backend_state '  # noqa: S608
-    f"FROM {_T} u JOIN {sql.table(Repository)} r ON r.id = u.repository_id WHERE u.id = %s AND r.name = %s"
+    "SELECT u.repository_id, r.project_id, p.storage_limit, u.storage_key, "  # noqa: S608
+    'u."offset", u.hash_algorithm, u.hash_state, u.backend_state '
+    f"FROM {_T} u JOIN {sql.table(Repository)} r ON r.id = u.repository_id "
+    f"JOIN {sql.table(Project)} p ON p.id = r.project_id WHERE u.id = %s AND r.name = %s"
 )
 _INSERT_SQL = (
     f'INSERT INTO {_T} (id, repository_id, storage_key, "offset", hash_algorithm, hash_state, '  # noqa: S608
@@ -141,10 +147,12 @@ def _load(*, repository_name: str, upload_id: str) -> BlobUpload:
     row = sql.fetch_one(_LOAD_SQL, [sql.db_value(BlobUpload, "id", pk), repository_name])
     if row is None:
         raise BlobUploadUnknown(detail={"uuid": upload_id})
-    repository_id, key, offset, algorithm, hash_state, backend_state = row
+    repository_id, project_id, storage_limit, key, offset, algorithm, hash_state, backend_state = row
+    repository = Repository(id=repository_id, project_id=project_id)
+    repository.storage_limit = storage_limit
     return BlobUpload(
         id=pk,
-        repository_id=repository_id,
+        repository=repository,
         storage_key=key,
         offset=offset,
         hash_algorithm=algorithm,
@@ -285,8 +293,32 @@ def _blob_record(*, repository: Repository, key: str, digest: str, size: int) ->
     if stored_key != key:
         transaction.on_commit(lambda: blobstore.blob_delete(key=key))
     blob = Blob(id=blob_id, digest=digest, size=stored_size, storage_key=stored_key)
+    _quota_check(repository, blob)
     _link(repository, blob)
     return blob
+
+
+def _quota_check(repository: Repository, blob: Blob) -> None:
+    """Raise QuotaExceeded if linking `blob` would take the project over its storage quota.
+
+    `repository.storage_limit` is the project's quota, carried with the repository. Usage is
+    summed when needed rather than kept in a counter row, so concurrent pushes never queue on a
+    lock; two racing pushes can therefore overshoot the quota by what they add together.
+    """
+    limit = getattr(repository, "storage_limit", UNLIMITED)
+    if limit == UNLIMITED or blob_in_project(project_id=repository.project_id, blob_id=blob.pk):
+        return
+    usage = project_storage_usage(project_id=repository.project_id)
+    if usage + blob.size > limit:
+        raise QuotaExceeded(
+            _("Adding %(size)s would take the project to %(total)s, over its storage quota of %(limit)s.")
+            % {
+                "size": filesizeformat(blob.size),
+                "total": filesizeformat(usage + blob.size),
+                "limit": filesizeformat(limit),
+            },
+            detail={"limit": limit, "usage": usage, "size": blob.size},
+        )
 
 
 def _link(repository: Repository, blob: Blob) -> None:
@@ -350,9 +382,7 @@ def blob_upload_finish(*, repository_name: str, upload_id: str, digest: str, bod
             computed = _verified_digest(key=key, expected=digest, hasher=hasher)
             blob = None
             if computed == digest:
-                blob = _blob_record(
-                    repository=Repository(id=upload.repository_id), key=key, digest=digest, size=upload.offset
-                )
+                blob = _blob_record(repository=upload.repository, key=key, digest=digest, size=upload.offset)
     except BaseException:
         if not consumed:
             if leased:
@@ -417,15 +447,9 @@ def blob_mount(*, repository_name: str, digest: str, from_repository_name: str) 
         return None
     repository = repository_get_or_create_for_push(name=repository_name)
     with transaction.atomic():
+        _quota_check(repository, blob)
         _link(repository, blob)
     return blob
-
-
-def _link(repository: Repository, blob: Blob) -> None:
-    """Make `blob` readable in `repository` (one INSERT, a no-op when already linked)."""
-    RepositoryBlob.objects.bulk_create(
-        [RepositoryBlob(repository=repository, blob=blob)], ignore_conflicts=True
-    )
 
 
 def blob_unlink(*, repository_name: str, digest: str) -> None:
