@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from images.registry.tokens import token_issue
-from projects.models import Project
+from projects.models import Project, Role
+from projects.services.members import member_set_role
 from tests.factories import ProjectFactory, UserFactory
 
 
@@ -58,6 +59,19 @@ def library(db) -> Project:
 @pytest.fixture
 def private_project(db) -> Project:
     return ProjectFactory(name="secret", is_public=False)
+
+
+@pytest.fixture
+def role_members(private_project) -> dict[int, object]:
+    """One user per Harbor role in the private project `secret` (username = role name), and carol
+    with no role at all (key None)."""
+    users: dict[int | None, object] = {}
+    for role in Role:
+        user = UserFactory(username=role.name.lower().replace("_", ""))
+        member_set_role(project=private_project, role=role, user=user, actor=None)
+        users[role] = user
+    users[None] = UserFactory(username="carol")
+    return users
 
 
 def basic_auth(username: str, password: str = "Passw0rd!") -> str:
