@@ -89,3 +89,24 @@ def test_a_mount_needs_pull_on_the_source_project(client, role_members, image, l
 
     assert outsider.status_code in (401, 403)  # no push on library: not even a session
     assert member.status_code == 201
+
+
+@pytest.mark.parametrize(("role", "sees_secret"), [(Role.LIMITED_GUEST, True), (None, False)])
+def test_the_catalog_lists_only_what_the_caller_can_see(role_members, image, library, role, sees_secret):
+    push_image(RegistryClient(basic_auth("admin")), "library/open", "v1", make_image(layer_count=1))
+
+    response = RegistryClient(basic_auth(role_members[role].username)).get("/v2/_catalog")
+
+    expected = ["library/open", "secret/app"] if sees_secret else ["library/open"]
+    assert response.json()["repositories"] == expected
+
+
+def test_the_catalog_through_a_token_is_scoped_to_its_subject(client, role_members, image, library):
+    token = client.get(
+        "/service/token?service=harbor-registry&scope=registry:catalog:*",
+        HTTP_AUTHORIZATION=basic_auth(role_members[None].username),
+    ).json()["token"]
+
+    response = RegistryClient(f"Bearer {token}").get("/v2/_catalog")
+
+    assert "secret/app" not in response.json()["repositories"]
