@@ -182,8 +182,7 @@ def _grant(user: object, scope: ScopeRequest) -> set[str]:
     if scope.type == "repository":
         if not REPOSITORY_NAME_RE.match(scope.name):
             return set()
-        project = project_get_by_name(project_name_of(scope.name))
-        return registry_actions_granted(user, project, set(scope.actions))
+        return registry_actions_granted(user, project_name_of(scope.name), set(scope.actions))
     if scope.type == "registry" and scope.name == "catalog":
         # The catalog lists only what the caller can see, so any caller may ask for it.
         return {"*"} if "*" in scope.actions else set()

@@ -110,3 +110,17 @@ def test_the_catalog_through_a_token_is_scoped_to_its_subject(client, role_membe
     response = RegistryClient(f"Bearer {token}").get("/v2/_catalog")
 
     assert "secret/app" not in response.json()["repositories"]
+
+
+@pytest.mark.parametrize("role", [Role.DEVELOPER, None])
+def test_a_token_costs_one_query_once_the_credential_is_remembered(
+    client, role_members, private_project, django_assert_num_queries, role
+):
+    url = "/service/token?service=harbor-registry&scope=repository:secret/app:pull,push"
+    authorization = basic_auth(role_members[role].username)
+    client.get(url, HTTP_AUTHORIZATION=authorization)  # verifies the password (and records the login)
+
+    with django_assert_num_queries(1):
+        response = client.get(url, HTTP_AUTHORIZATION=authorization)
+
+    assert response.status_code == 200
