@@ -1,9 +1,10 @@
-"""Root URLconf: the registry (/v2/, /service/token), the admin site, health."""
+"""Root URLconf: the registry (/v2/, /service/token), the REST API (/api/v2.0/), the admin site."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from harborpy import views
 from images.registry.urls import urlpatterns as registry_urlpatterns
@@ -13,6 +14,8 @@ urlpatterns = [
     *registry_urlpatterns,
     path("admin/", admin.site.urls),
     path("api/v2.0/health", views.health, name="health"),
+    path("api/v2.0/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v2.0/", include("projects.api.urls")),
 ]
 
 handler400 = "harborpy.views.bad_request"

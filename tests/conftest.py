@@ -122,3 +122,16 @@ def client_for(db):
         return RegistryClient(basic_auth(user.username))
 
     return make
+
+
+@pytest.fixture
+def api_client(db):
+    """A DRF test client for /api/v2.0/; `api_client.as_user(user)` sends that user's Basic credentials."""
+    from rest_framework.test import APIClient
+
+    class HarborApiClient(APIClient):
+        def as_user(self, user, password: str = "Passw0rd!"):
+            self.credentials(HTTP_AUTHORIZATION=basic_auth(user.get_username(), password))
+            return self
+
+    return HarborApiClient()

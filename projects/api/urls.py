@@ -1,0 +1,12 @@
+"""URLs of the identity and access API, mounted under /api/v2.0/ (harborpy/urls.py).
+
+Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing slash.
+"""
+
+from __future__ import annotations
+
+from projects.api import system
+
+urlpatterns = [
+    *system.urlpatterns,
+]
