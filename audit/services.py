@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from audit.models import AuditEvent
@@ -45,3 +47,40 @@ def audit_record(
         result=AuditEvent.Result.SUCCESS if success else AuditEvent.Result.FAILURE,
         detail=detail or {},
     )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One record for audit_record_many(): the actor as a name ("" for anonymous)."""
+
+    actor: str
+    operation: str
+    resource_type: str
+    resource: str
+    created_at: datetime
+    project_id: int | None = None
+    project_name: str = ""
+    address: str | None = None
+    success: bool = True
+
+
+def audit_record_many(entries: list[AuditEntry]) -> None:
+    """Append many records in one INSERT (buffered pull records, see images/pulls.py)."""
+    events = []
+    for entry in entries:
+        name, kind = _actor(entry.actor or None)
+        events.append(
+            AuditEvent(
+                created_at=entry.created_at,
+                actor=name[:512],
+                actor_kind=kind,
+                address=entry.address or None,
+                operation=entry.operation,
+                resource_type=entry.resource_type,
+                resource=entry.resource[:1024],
+                project_id=entry.project_id,
+                project_name=entry.project_name,
+                result=AuditEvent.Result.SUCCESS if entry.success else AuditEvent.Result.FAILURE,
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=500)

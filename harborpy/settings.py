@@ -250,6 +250,14 @@ CREDENTIAL_CACHE_SECONDS = env_int("HARBORPY_CREDENTIAL_CACHE_SECONDS", 60, mini
 
 ADMIN_PASSWORD = env_secret("HARBORPY_ADMIN_PASSWORD")
 
+# --- Audit -------------------------------------------------------------------------------------
+
+# Record every manifest pull in the audit trail (large registries often switch this off).
+AUDIT_PULL = env_bool("HARBORPY_AUDIT_PULL", True)
+# Pull records, pull counts and pull times are written in batches (images/pulls.py).
+PULL_FLUSH_SECONDS = env_int("HARBORPY_PULL_FLUSH_SECONDS", 2, minimum=0)
+PULL_FLUSH_MAX = env_int("HARBORPY_PULL_FLUSH_MAX", 500, minimum=1)
+
 # --- Registry -----------------------------------------------------------------------------------
 
 REGISTRY_SERVICE = env_str("HARBORPY_REGISTRY_SERVICE", "harbor-registry")
