@@ -220,3 +220,31 @@ def can_manage_robots(principal: Any, project: Project | None) -> bool:
 def actions_delegable(principal: Any, project: Project, actions: set[Action]) -> bool:
     """Whether `principal` holds every one of `actions` in `project`, so it may give them to a robot."""
     return actions <= project_actions(principal, project)
+
+
+def projects_with_action(principal: Any, action: Action) -> QuerySet[Project]:
+    """Projects where `principal` may perform `action` (public projects grant only pull)."""
+    if action is Action.PULL:
+        return projects_visible_to(principal)
+    if not (principal.is_authenticated and principal.is_active):
+        return Project.objects.none()
+    if is_system_admin(principal):
+        return Project.objects.all()
+    if is_robot(principal):
+        # A robot has a permission row per project, a handful at most; JSON lookups differ by database.
+        ids = [
+            row.project_id
+            for row in RobotPermission.objects.filter(robot=principal)
+            if str(action) in row.actions and principal.project_id in (None, row.project_id)
+        ]
+        return Project.objects.filter(pk__in=ids)
+    granted = Q(permission__codename=action, permission__content_type__app_label="projects")
+    as_user = ProjectUserObjectPermission.objects.filter(granted, user=principal).values("content_object_id")
+    as_group = ProjectGroupObjectPermission.objects.filter(granted, group__user=principal).values(
+        "content_object_id"
+    )
+    return Project.objects.filter(Q(pk__in=as_user) | Q(pk__in=as_group))
+
+
+def can_read_all_audit_logs(principal: Any) -> bool:
+    return is_system_admin(principal)
