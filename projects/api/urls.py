@@ -5,9 +5,10 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import audit_logs, schema, system  # noqa: F401 (schema registers extensions)
+from projects.api import audit_logs, purge_audit, schema, system  # noqa: F401 (schema registers extensions)
 
 urlpatterns = [
     *system.urlpatterns,
     *audit_logs.urlpatterns,
+    *purge_audit.urlpatterns,
 ]
