@@ -122,7 +122,7 @@ if env_bool("HARBORPY_BEHIND_TLS_PROXY", False):
 # --- Applications -------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "harborpy.apps.HarborAdminConfig",  # django.contrib.admin with harborpy.admin_site as admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -8,9 +8,6 @@ from drf_spectacular.views import SpectacularAPIView
 
 from harborpy import views
 from images.registry.urls import urlpatterns as registry_urlpatterns
-from projects.forms import AdminLoginForm
-
-admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     # First and not behind include(): every registry request resolves through this list.

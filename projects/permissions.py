@@ -226,6 +226,15 @@ def projects_with_action(principal: Any, action: Action) -> QuerySet[Project]:
     """Projects where `principal` may perform `action` (public projects grant only pull)."""
     if action is Action.PULL:
         return projects_visible_to(principal)
+    return projects_granting(principal, action)
+
+
+def projects_granting(principal: Any, action: Action) -> QuerySet[Project]:
+    """Projects where `principal` holds `action` through its roles, or as a system admin.
+
+    Unlike projects_with_action, a public project gives nobody anything here: this is the set of
+    projects a user is a member of (with `action`), which the admin site lists.
+    """
     if not (principal.is_authenticated and principal.is_active):
         return Project.objects.none()
     if is_system_admin(principal):
@@ -244,6 +253,63 @@ def projects_with_action(principal: Any, action: Action) -> QuerySet[Project]:
         "content_object_id"
     )
     return Project.objects.filter(Q(pk__in=as_user) | Q(pk__in=as_group))
+
+
+# --- The admin site ------------------------------------------------------------------------------
+# A staff user works in the admin site on the projects it is a member of, with the actions its role
+# gives there (ROLE_ACTIONS): a Guest sees the project, its members, content and logs; a Maintainer
+# also deletes artifacts and tags; a Project Admin also changes the project, its members and robots.
+# Users, groups, blobs, quotas, system robots and system settings are the system admins' alone.
+
+
+def can_use_admin_site(principal: Any) -> bool:
+    """Enter the admin site: active staff users (Django's rule); never a robot account."""
+    return bool(
+        principal.is_authenticated
+        and principal.is_active
+        and getattr(principal, "is_staff", False)
+        and not is_robot(principal)
+    )
+
+
+def projects_administered_by(principal: Any) -> QuerySet[Project]:
+    """Projects whose settings, members and robots `principal` manages."""
+    return projects_with_action(principal, Action.ADMIN)
+
+
+def holds(principal: Any, action: Action, project_id: int) -> bool:
+    """Whether `principal`'s roles (or the system admin flag) give it `action` in the project.
+
+    A public project gives nothing here, unlike can(): the admin site's per-object decision.
+    """
+    if is_system_admin(principal):
+        return True
+    return projects_granting(principal, action).filter(pk=project_id).exists()
+
+
+def can_change_quota(principal: Any) -> bool:
+    """Set a project's storage quota: quotas are the system admin's, in Harbor."""
+    return is_system_admin(principal)
+
+
+def can_read_blobs(principal: Any) -> bool:
+    """See blobs: they are shared by every project that links them, so system admins only."""
+    return is_system_admin(principal)
+
+
+def can_manage_system_settings(principal: Any) -> bool:
+    return is_system_admin(principal)
+
+
+def can_search_principals(principal: Any) -> bool:
+    """Look users and groups up by name to make them members: whoever administers a project.
+
+    Harbor lets any logged-in user search users; the admin site shows the search to those who can
+    use it, and never the user list itself (can_manage_users).
+    """
+    return is_system_admin(principal) or (
+        not is_robot(principal) and projects_administered_by(principal).exists()
+    )
 
 
 def can_read_all_audit_logs(principal: Any) -> bool:

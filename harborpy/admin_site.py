@@ -1,0 +1,73 @@
+"""harborpy's admin site: branded, entered only by active staff users (never robots), logged in
+through credentials_verify (throttled and audited), its index grouped by app in a fixed order.
+
+Who sees and changes what inside is decided by projects.permissions (see projects/admin.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from harborpy.admin_options import delete_selected
+from projects.forms import AdminLoginForm
+from projects.permissions import can_use_admin_site
+
+# The index lists the apps in this order (others after them, by name), each app's models in the
+# order given here (others after them, by name).
+APP_ORDER = ["projects", "images", "audit", "auth"]
+MODEL_ORDER = {
+    "projects": ["project", "robot", "user", "systemsettings"],
+    "images": ["repository", "artifact", "tag", "blob"],
+    "audit": ["auditevent", "purgerun"],
+}
+
+
+class PrincipalAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete, which also answers a ModelAdmin's `has_autocomplete_permission()`:
+    a project admin finds users and groups to make members without seeing the user list."""
+
+    def has_perm(self, request: HttpRequest, obj: Any = None) -> bool:
+        if super().has_perm(request, obj):
+            return True
+        allowed = getattr(self.model_admin, "has_autocomplete_permission", None)
+        return bool(allowed and allowed(request, self.source_field))
+
+
+class HarborAdminSite(admin.AdminSite):
+    site_header = _("harborpy administration")
+    site_title = _("harborpy")
+    index_title = _("Registry administration")
+    login_form = AdminLoginForm
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        # Bulk deletion goes through each model's delete_model(), hence its service.
+        self._actions = {"delete_selected": delete_selected}
+        self._global_actions = self._actions.copy()
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return can_use_admin_site(request.user)
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        return PrincipalAutocompleteJsonView.as_view(admin_site=self)(request)
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
+        apps = super().get_app_list(request, app_label)
+        rank = {label: position for position, label in enumerate(APP_ORDER)}
+        apps.sort(key=lambda app: (rank.get(app["app_label"], len(rank)), str(app["name"])))
+        for app in apps:
+            order = MODEL_ORDER.get(app["app_label"], [])
+            app["models"].sort(
+                key=lambda model: (
+                    order.index(model["object_name"].lower())
+                    if model["object_name"].lower() in order
+                    else len(order),
+                    str(model["name"]),
+                )
+            )
+        return apps

@@ -1,0 +1,850 @@
+"""The admin site for projects, their members and robots, users, groups, system settings and the
+audit trail.
+
+Every write calls a service (projects.services.*) with the request's user and address, so the
+audit trail is the same as through the REST API. Every access decision comes from
+projects.permissions:
+
+- a staff user sees the projects its roles cover (projects_granting) and, in them, what its role
+  allows (ROLE_ACTIONS): Guests see the project, its members, robots and logs; Maintainers also
+  delete artifacts and tags (images/admin.py); Project Admins also change the project's public
+  flag, members and robots. An object of another project is a 404.
+- quotas, users, groups, system robots, blobs, system settings and the whole audit trail are the
+  system admins'. A project admin looks users and groups up (autocomplete) only to add members.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import RegexValidator
+from django.db import transaction
+from django.db.models import Count, Field, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from audit.admin import AuditEventAdmin, PurgeRunAdmin
+from audit.models import AuditEvent, PurgeRun
+from audit.services import audit_record
+from harborpy.admin_options import HarborModelAdmin, ServiceAdmin, client_address
+from projects.authentication import credentials_revoke
+from projects.models import (
+    PROJECT_NAME_RE,
+    UNLIMITED,
+    Project,
+    ProjectMember,
+    Robot,
+    RobotPermission,
+    SystemSettings,
+    User,
+    UserGroup,
+)
+from projects.permissions import (
+    Action,
+    can_change_quota,
+    can_create_project,
+    can_manage_robots,
+    can_manage_system_settings,
+    can_manage_users,
+    can_read_all_audit_logs,
+    can_search_principals,
+    can_use_admin_site,
+    holds,
+    is_system_admin,
+    projects_administered_by,
+    projects_granting,
+    system_settings,
+)
+from projects.services.members import member_remove, member_set_role
+from projects.services.projects import project_create, project_delete, project_update
+from projects.services.robots import Grant, robot_create, robot_delete, robot_refresh_secret, robot_update
+
+# Projects listed in a list's "project" filter; more are reached through the search box.
+PROJECT_FILTER_MAX = 50
+# What each project action is called, from the guardian permissions that carry it.
+ACTION_LABELS = dict(Project._meta.permissions)
+
+
+def granted(request: HttpRequest, action: Action, project_id: int | None = None) -> bool:
+    """Whether the request's user holds `action` in the project, or (None) in any project.
+
+    Asked many times per page (each action, inline and button): answered once per request.
+    """
+    answers = request.__dict__.setdefault("_harborpy_granted", {})
+    key = (action, project_id)
+    if key not in answers:
+        user = request.user
+        if not can_use_admin_site(user):
+            answers[key] = False
+        elif project_id is None:
+            answers[key] = is_system_admin(user) or projects_granting(user, action).exists()
+        else:
+            answers[key] = holds(user, action, project_id)
+    return answers[key]
+
+
+def _report(request: HttpRequest, done: str | None, refused: list[str]) -> None:
+    if done:
+        messages.success(request, done)
+    if refused:
+        messages.error(
+            request,
+            ngettext("You may not change %(names)s.", "You may not change these: %(names)s.", len(refused))
+            % {"names": ", ".join(refused)},
+        )
+
+
+class ProjectFilter(admin.SimpleListFilter):
+    """The projects the user's role covers (all for system admins), by name."""
+
+    title = _("project")
+    parameter_name = "project"
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any) -> None:
+        self.project_field = model_admin.project_field
+        self.view_action = model_admin.view_action
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        projects = projects_granting(request.user, self.view_action).order_by("name")
+        return [(str(pk), name) for pk, name in projects.values_list("pk", "name")[:PROJECT_FILTER_MAX]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(**{self.project_field: int(value)})
+        return queryset
+
+
+class ProjectScopedAdmin(ServiceAdmin):
+    """A model whose rows belong to a project, listed for the projects the user's roles cover.
+
+    `view_action`, `change_action` and `delete_action` are what the user's role must give in the
+    row's project to see, change or delete it (None: nobody, not even a system admin, does that
+    here). Nothing is added through these admins unless a subclass says so.
+    """
+
+    project_field: ClassVar[str] = "project"  # the lookup from the model to its Project ("" for Project)
+    view_action: ClassVar[Action] = Action.PULL
+    change_action: ClassVar[Action | None] = None
+    delete_action: ClassVar[Action | None] = None
+
+    def project_id_of(self, obj: Any) -> int | None:
+        if not self.project_field:
+            return obj.pk
+        *path, last = self.project_field.split("__")
+        for name in path:
+            obj = getattr(obj, name)
+        return getattr(obj, f"{last}_id")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if is_system_admin(request.user):
+            return queryset
+        lookup = f"{self.project_field}__in" if self.project_field else "pk__in"
+        return queryset.filter(**{lookup: projects_granting(request.user, self.view_action).values("pk")})
+
+    def may(self, request: HttpRequest, action: Action | None, obj: Any = None) -> bool:
+        if action is None:
+            return False
+        return granted(request, action, None if obj is None else self.project_id_of(obj))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request) or self.has_add_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.may(request, self.view_action, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.may(request, self.change_action, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.may(request, self.delete_action, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+# --- Projects and members -----------------------------------------------------------------------
+
+
+class MemberForm(forms.ModelForm):
+    """A user or a group and its role. An existing member's role changes; who it is does not."""
+
+    class Meta:
+        model = ProjectMember
+        fields = ["user", "group", "role"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            for name in ("user", "group"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user, group = cleaned.get("user"), cleaned.get("group")
+        if user is None and group is None and "user" not in self.errors:
+            self.add_error("user", gettext("Choose a user or a group."))
+        elif user is not None and group is not None:
+            self.add_error("group", gettext("A member is either a user or a group, not both."))
+        return cleaned
+
+
+class MemberFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or form in self.deleted_forms:
+                continue
+            principal = data.get("user") or data.get("group")
+            if principal is None:
+                continue
+            key = (type(principal), principal.pk)
+            if key in seen:
+                raise ValidationError(gettext("%(name)s is listed twice.") % {"name": principal})
+            seen.add(key)
+
+
+class ProjectMemberInline(admin.TabularInline):
+    """Members of the project: seen by its Guests and above, changed by its Project Admins."""
+
+    model = ProjectMember
+    form = MemberForm
+    formset = MemberFormSet
+    fields = ["user", "group", "role"]
+    autocomplete_fields = ["user", "group"]
+    extra = 0
+    verbose_name = _("member")
+    verbose_name_plural = _("members")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("user", "group")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return can_create_project(request.user)
+        return granted(request, Action.READ_MEMBERS, obj.pk)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:  # members given while creating the project, whose admin the creator becomes
+            return can_create_project(request.user)
+        return granted(request, Action.ADMIN, obj.pk)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+
+@admin.register(Project)
+class ProjectAdmin(ProjectScopedAdmin):
+    project_field = ""
+    view_action = Action.PULL
+    change_action = Action.ADMIN
+    delete_action = Action.ADMIN
+
+    list_display = ["name", "is_public", "owner", "quota", "member_total", "created_at"]
+    list_filter = ["is_public"]
+    list_select_related = ["owner"]
+    search_fields = ["name"]
+    date_hierarchy = "created_at"
+    ordering = ["name"]
+    inlines = [ProjectMemberInline]
+    actions = ["make_public", "make_private"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        members = (
+            ProjectMember.objects.filter(project=OuterRef("pk"))
+            .order_by()
+            .values("project")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_total=Coalesce(Subquery(members, output_field=IntegerField()), 0))
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Project | None = None) -> list[str]:
+        fields = ["name", "is_public", "storage_limit" if can_change_quota(request.user) else "quota"]
+        if obj is not None:
+            fields += ["owner", "created_at", "updated_at"]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Project | None = None) -> list[str]:
+        readonly = ["quota", "owner", "created_at", "updated_at"]
+        if obj is not None:
+            readonly.insert(0, "name")  # Harbor never renames a project
+        return readonly
+
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "name":
+            field.validators.append(
+                RegexValidator(
+                    PROJECT_NAME_RE,
+                    message=_(
+                        "Use lowercase letters, digits and . _ - separators, starting with a letter or digit."
+                    ),
+                )
+            )
+        elif db_field.name == "storage_limit":
+            field.help_text = _("In bytes; -1 for no limit.")
+        return field
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can_create_project(request.user)
+
+    @admin.display(description=_("storage quota"), ordering="storage_limit")
+    def quota(self, project: Project) -> str:
+        if project.storage_limit == UNLIMITED:
+            return gettext("unlimited")
+        return filesizeformat(project.storage_limit)
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_total(self, project: Project) -> int:
+        return project.member_total
+
+    def save_model(self, request: HttpRequest, obj: Project, form: forms.ModelForm, change: bool) -> None:
+        quota = can_change_quota(request.user)
+        if change:
+            project_update(
+                project=Project.objects.get(pk=obj.pk),
+                actor=request.user,
+                is_public=obj.is_public,
+                storage_limit=obj.storage_limit if quota else None,
+                address=client_address(request),
+            )
+            return
+        created = project_create(
+            name=obj.name,
+            is_public=obj.is_public,
+            owner=request.user,
+            storage_limit=obj.storage_limit if quota else UNLIMITED,
+            address=client_address(request),
+        )
+        for field in Project._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        if formset.model is not ProjectMember:
+            super().save_formset(request, form, formset, change)
+            return
+        project, address = form.instance, client_address(request)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for member_form in formset.deleted_forms:
+            if member_form.instance.pk is not None:
+                member_remove(member=member_form.instance, actor=request.user, address=address)
+                formset.deleted_objects.append(member_form.instance)
+        for member_form in formset.forms:
+            if member_form in formset.deleted_forms or not member_form.has_changed():
+                continue
+            data = member_form.cleaned_data
+            member = member_set_role(
+                project=project,
+                role=data["role"],
+                user=data.get("user"),
+                group=data.get("group"),
+                actor=request.user,
+                address=address,
+            )
+            if member_form.instance.pk is None:
+                formset.new_objects.append(member)
+            else:
+                formset.changed_objects.append((member, member_form.changed_data))
+
+    def delete_model(self, request: HttpRequest, obj: Project) -> None:
+        project_delete(project=obj, actor=request.user, address=client_address(request))
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, list]:
+        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        # Whether a project may go is project_delete's decision (one with repositories may not),
+        # shown as its message.
+        return deleted, counts, perms_needed, []
+
+    @admin.action(permissions=["change"], description=_("Mark selected projects public"))
+    def make_public(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        self._set_public(request, queryset, public=True)
+
+    @admin.action(permissions=["change"], description=_("Mark selected projects private"))
+    def make_private(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        self._set_public(request, queryset, public=False)
+
+    def _set_public(self, request: HttpRequest, queryset: QuerySet[Project], *, public: bool) -> None:
+        changed, refused = [], []
+        for project in queryset:
+            if not self.has_change_permission(request, project):
+                refused.append(project.name)
+                continue
+            project_update(
+                project=project, actor=request.user, is_public=public, address=client_address(request)
+            )
+            changed.append(project.name)
+        done = None
+        if changed:
+            done = (
+                ngettext(
+                    "%(count)d project is now public.", "%(count)d projects are now public.", len(changed)
+                )
+                if public
+                else ngettext(
+                    "%(count)d project is now private.", "%(count)d projects are now private.", len(changed)
+                )
+            ) % {"count": len(changed)}
+        _report(request, done, refused)
+
+
+# --- Robot accounts -----------------------------------------------------------------------------
+
+
+class RobotForm(forms.ModelForm):
+    """A robot account and the actions it may perform: in its project, or (a system robot) in each
+    of the projects chosen."""
+
+    permissions = forms.MultipleChoiceField(
+        label=_("permissions"),
+        choices=[(action.value, ACTION_LABELS[action.value]) for action in Action],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    grant_projects = forms.ModelMultipleChoiceField(
+        label=_("projects"),
+        queryset=Project.objects.all(),
+        required=False,
+        help_text=_("A system robot account gets the permissions in each of these projects."),
+    )
+
+    class Meta:
+        model = Robot
+        fields = ["name", "project", "description", "expires_at", "disabled"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            grants = list(self.instance.permissions.select_related("project"))
+            self.initial["permissions"] = sorted({action for grant in grants for action in grant.actions})
+            self.initial["grant_projects"] = [grant.project_id for grant in grants]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        project = cleaned.get("project", self.instance.project if self.instance.pk else None)
+        if project is None and "grant_projects" in self.fields and not cleaned.get("grant_projects"):
+            self.add_error("grant_projects", gettext("Choose the projects of the system robot account."))
+        return cleaned
+
+    def grants(self) -> list[Grant]:
+        actions = frozenset(Action(value) for value in self.cleaned_data["permissions"])
+        project = self.cleaned_data.get("project", self.instance.project)
+        if project is not None:
+            return [Grant(project=project, actions=actions)]
+        return [Grant(project=p, actions=actions) for p in self.cleaned_data["grant_projects"]]
+
+
+class RobotPermissionInline(admin.TabularInline):
+    model = RobotPermission
+    fk_name = "robot"
+    fields = ["project", "actions"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name = _("permission")
+    verbose_name_plural = _("permissions")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True  # the robot's own page, which its admin already let the user see
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Robot)
+class RobotAdmin(ProjectScopedAdmin):
+    """Robot accounts: seen by their project's Guests and above, managed by its Project Admins
+    (can_manage_robots); system robot accounts by system admins only. A secret is shown once."""
+
+    view_action = Action.READ_MEMBERS
+    change_action = Action.ADMIN
+    delete_action = Action.ADMIN
+
+    form = RobotForm
+    list_display = ["username", "project", "level_name", "disabled", "expires_at", "creator", "created_at"]
+    list_filter = ["disabled", ProjectFilter]
+    list_select_related = ["project", "creator"]
+    search_fields = ["username", "description"]
+    ordering = ["username"]
+    inlines = [RobotPermissionInline]
+    actions = ["refresh_secret"]
+
+    def may(self, request: HttpRequest, action: Action | None, obj: Any = None) -> bool:
+        if obj is not None and obj.project_id is None:
+            return action is not None and can_manage_robots(request.user, None)
+        return super().may(request, action, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can_manage_robots(request.user, None) or granted(request, Action.ADMIN)
+
+    def get_fields(self, request: HttpRequest, obj: Robot | None = None) -> list[str]:
+        system_admin = can_manage_robots(request.user, None)
+        if obj is None:
+            fields = ["name", "project", "description", "expires_at", "permissions"]
+            return [*fields, "grant_projects"] if system_admin else fields
+        fields = ["username", "project", "description", "disabled", "expires_at", "permissions"]
+        if obj.project_id is None:
+            fields.append("grant_projects")
+        return [*fields, "creator", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Robot | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["username", "project", "creator", "created_at", "updated_at"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "project":
+            kwargs["queryset"] = projects_administered_by(request.user).order_by("name")
+            kwargs["required"] = not can_manage_robots(request.user, None)
+            kwargs["help_text"] = _("Empty for a system robot account.") if not kwargs["required"] else ""
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("level"))
+    def level_name(self, robot: Robot) -> str:
+        return gettext("project") if robot.project_id else gettext("system")
+
+    def save_model(self, request: HttpRequest, obj: Robot, form: RobotForm, change: bool) -> None:
+        address = client_address(request)
+        if change:
+            regrant = {"permissions", "grant_projects"} & set(form.changed_data)
+            robot_update(
+                robot=Robot.objects.get(pk=obj.pk),
+                actor=request.user,
+                grants=form.grants() if regrant else None,
+                description=obj.description,
+                disabled=obj.disabled,
+                expires_at=obj.expires_at,
+                address=address,
+            )
+            return
+        robot, secret = robot_create(
+            creator=request.user,
+            name=obj.name,
+            grants=form.grants(),
+            project=obj.project,
+            description=obj.description,
+            expires_at=obj.expires_at,
+            address=address,
+        )
+        for field in Robot._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(robot, field.attname))
+        obj._state.adding, obj._state.db = False, robot._state.db
+        request._harborpy_robot_secret = secret
+
+    def response_add(self, request: HttpRequest, obj: Robot, post_url_continue: str | None = None) -> Any:
+        response = super().response_add(request, obj, post_url_continue)
+        secret = getattr(request, "_harborpy_robot_secret", None)
+        if secret is not None:
+            self._show_secret(request, obj, secret)
+        return response
+
+    def _show_secret(self, request: HttpRequest, robot: Robot, secret: str) -> None:
+        self.message_user(
+            request,
+            gettext("The secret of %(name)s is %(secret)s — copy it now: it is not shown again.")
+            % {"name": robot.username, "secret": secret},
+            messages.WARNING,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Robot) -> None:
+        robot_delete(robot=obj, actor=request.user, address=client_address(request))
+
+    @admin.action(permissions=["change"], description=_("Refresh the secret of selected robot accounts"))
+    def refresh_secret(self, request: HttpRequest, queryset: QuerySet[Robot]) -> None:
+        refused = []
+        for robot in queryset:
+            if not self.has_change_permission(request, robot):
+                refused.append(robot.username)
+                continue
+            secret = robot_refresh_secret(robot=robot, actor=request.user, address=client_address(request))
+            self._show_secret(request, robot, secret)
+        _report(request, None, refused)
+
+
+# --- Users and groups ---------------------------------------------------------------------------
+
+
+class _PrincipalSearch:
+    """Users and groups: the system admins' to list and change; project admins look them up to
+    make them members (the members inline's autocomplete), and see nothing else."""
+
+    def has_autocomplete_permission(self, request: HttpRequest, source_field: Any) -> bool:
+        return source_field.model is ProjectMember and can_search_principals(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_manage_users(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_users(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return can_manage_users(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_users(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_users(request.user)
+
+
+# Changing these makes the user's remembered credentials useless at once (credentials_revoke).
+_LOGIN_FIELDS = {"is_active", "is_superuser", "is_staff"}
+_SECRET_FIELDS = {"password", "password1", "password2", "usable_password"}
+
+
+@admin.register(User)
+class UserAdmin(_PrincipalSearch, ServiceAdmin, DjangoUserAdmin):
+    """Django's user admin for projects.User: passwords checked by AUTH_PASSWORD_VALIDATORS
+    (Harbor's policy), every change audited, a disabled user's remembered logins forgotten."""
+
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["realname", "email", "comment"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Directory"), {"fields": ["ldap_dn"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "email", "realname", "usable_password", "password1", "password2"],
+            },
+        ),
+    ]
+    readonly_fields = ["ldap_dn", "last_login", "date_joined"]
+    list_display = ["username", "email", "realname", "is_superuser", "is_staff", "is_active", "is_ldap_user"]
+    list_filter = ["is_superuser", "is_staff", "is_active"]
+    search_fields = ["username", "email", "realname"]
+    ordering = ["username"]
+    filter_horizontal = ["groups"]
+
+    @admin.display(description=_("LDAP"), boolean=True)
+    def is_ldap_user(self, user: User) -> bool:
+        return user.is_ldap
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        changed = sorted(set(form.changed_data) - _SECRET_FIELDS)
+        audit_record(
+            actor=request.user,
+            operation="update" if change else "create",
+            resource_type="user",
+            resource=obj.get_username(),
+            address=client_address(request),
+            detail={"fields": changed} if change else {},
+        )
+        if change and _LOGIN_FIELDS & set(changed):
+            credentials_revoke(username=obj.get_username())
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, id)
+                audit_record(
+                    actor=request.user,
+                    operation="update",
+                    resource_type="user",
+                    resource=user.get_username(),
+                    address=client_address(request),
+                    detail={"fields": ["password"]},
+                )
+                credentials_revoke(username=user.get_username())
+        return response
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        audit_record(
+            actor=request.user,
+            operation="delete",
+            resource_type="user",
+            resource=obj.get_username(),
+            address=client_address(request),
+        )
+        credentials_revoke(username=obj.get_username())
+        super().delete_model(request, obj)
+
+
+class UserGroupInline(admin.StackedInline):
+    model = UserGroup
+    fields = ["group_type", "ldap_group_dn"]
+    min_num = max_num = 1
+    can_delete = False
+    verbose_name = verbose_name_plural = _("Harbor group")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_users(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_users(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_users(request.user)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(_PrincipalSearch, ServiceAdmin):
+    """User groups (LDAP, HTTP or OIDC): their members are set on each user's page."""
+
+    fields = ["name"]
+    inlines = [UserGroupInline]
+    list_display = ["name", "group_type", "ldap_group_dn"]
+    list_select_related = ["harbor"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+    @admin.display(description=_("group type"))
+    def group_type(self, group: Group) -> str:
+        harbor = getattr(group, "harbor", None)
+        return harbor.get_group_type_display() if harbor else ""
+
+    @admin.display(description=_("LDAP group DN"))
+    def ldap_group_dn(self, group: Group) -> str:
+        harbor = getattr(group, "harbor", None)
+        return harbor.ldap_group_dn if harbor else ""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        audit_record(
+            actor=request.user,
+            operation="update" if change else "create",
+            resource_type="usergroup",
+            resource=form.instance.name,
+            address=client_address(request),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Group) -> None:
+        audit_record(
+            actor=request.user,
+            operation="delete",
+            resource_type="usergroup",
+            resource=obj.name,
+            address=client_address(request),
+        )
+        super().delete_model(request, obj)
+
+
+# --- System settings ----------------------------------------------------------------------------
+
+
+@admin.register(SystemSettings)
+class SystemSettingsAdmin(HarborModelAdmin):
+    """The one row of run-time settings: a change page, no list, no adding or deleting."""
+
+    fields = ["self_registration", "project_creation_restriction", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_manage_system_settings(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_system_settings(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_system_settings(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        if str(object_id) != "1":
+            raise Http404(gettext("There is one set of system settings."))
+        return system_settings()  # the defaults from the environment until first saved
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(
+            reverse("admin:projects_systemsettings_change", args=["1"], current_app=self.admin_site.name)
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: SystemSettings, form: forms.ModelForm, change: bool
+    ) -> None:
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        obj.save()
+        if changed:
+            audit_record(
+                actor=request.user,
+                operation="update",
+                resource_type="configuration",
+                resource="system",
+                address=client_address(request),
+                detail=changed,
+            )
+
+
+# --- The audit trail ----------------------------------------------------------------------------
+
+
+@admin.register(AuditEvent)
+class ProjectAuditEventAdmin(AuditEventAdmin):
+    """Every record for system admins; for others, those of the projects where their role reads
+    the logs (Guest and above), as Harbor's project logs."""
+
+    project_field = "project_id"
+    view_action = Action.READ_LOGS
+    list_filter = [*AuditEventAdmin.list_filter, ProjectFilter]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        events = super().get_queryset(request)
+        if can_read_all_audit_logs(request.user):
+            return events
+        return events.filter(project_id__in=projects_granting(request.user, Action.READ_LOGS).values("pk"))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        if can_read_all_audit_logs(request.user):
+            return can_use_admin_site(request.user)
+        if obj is None:
+            return granted(request, Action.READ_LOGS)
+        return obj.project_id is not None and granted(request, Action.READ_LOGS, obj.project_id)
+
+
+@admin.register(PurgeRun)
+class SystemPurgeRunAdmin(PurgeRunAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_read_all_audit_logs(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: PurgeRun | None = None) -> bool:
+        return can_read_all_audit_logs(request.user)
