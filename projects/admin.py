@@ -376,9 +376,13 @@ class ProjectAdmin(ProjectScopedAdmin):
         project_delete(project=obj, actor=request.user, address=client_address(request))
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, list]:
-        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         # Whether a project may go is project_delete's decision (one with repositories may not),
-        # shown as its message.
+        # shown as its message; the repositories are never deleted with it, so deleting them is
+        # no permission the user needs here. (Asked through the reverse relation: images is above.)
+        if protected:
+            repositories = Project._meta.get_field("repositories").related_model._meta.verbose_name
+            perms_needed = {name for name in perms_needed if name != repositories}
         return deleted, counts, perms_needed, []
 
     @admin.action(permissions=["change"], description=_("Mark selected projects public"))
