@@ -95,7 +95,7 @@ class ServiceAdmin(HarborModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         error = getattr(request, _SERVICE_ERROR, None)
         if error is None:
             return form

@@ -510,6 +510,9 @@ class RobotAdmin(ProjectScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return can_manage_robots(request.user, None) or granted(request, Action.ADMIN)
 
+    def get_inlines(self, request: HttpRequest, obj: Robot | None) -> list:
+        return [] if obj is None else super().get_inlines(request, obj)
+
     def get_fields(self, request: HttpRequest, obj: Robot | None = None) -> list[str]:
         system_admin = can_manage_robots(request.user, None)
         if obj is None:
