@@ -72,7 +72,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "resource_type",
         "resource",
         "project_name",
-        "result",
+        "succeeded",
         "address",
     ]
     list_display_links = ["created_at"]
@@ -98,6 +98,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "detail_json",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("succeeded"), boolean=True, ordering="result")
+    def succeeded(self, event: AuditEvent) -> bool:
+        return event.result == AuditEvent.Result.SUCCESS
 
     @admin.display(description=_("detail"))
     def detail_json(self, event: AuditEvent) -> str:

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from harborpy.admin_options import ReadOnlyAdmin, client_address
+from images import media_types
 from images.models import Artifact, Blob, Repository, Tag
 from images.selectors import project_storage_usage
 from images.services.manifests import manifest_delete
@@ -32,6 +33,11 @@ from projects.permissions import Action, can_read_blobs
 
 # A digest is shown as its algorithm and this many hex digits (the full digest in the tooltip).
 DIGEST_SHOWN = 12
+# Config media types of container images: such an artifact is shown as an image.
+IMAGE_CONFIGS = (
+    "application/vnd.docker.container.image.v1+json",
+    "application/vnd.oci.image.config.v1+json",
+)
 
 
 def short_digest(digest: str) -> str:
@@ -90,7 +96,7 @@ class ArtifactAdmin(ProjectScopedAdmin):
         "repository",
         "tag_names",
         "size_shown",
-        "media_type",
+        "kind",
         "pushed_at",
         "pull_count",
     ]
@@ -136,6 +142,18 @@ class ArtifactAdmin(ProjectScopedAdmin):
     @admin.display(description=_("size"), ordering="size")
     def size_shown(self, artifact: Artifact) -> str:
         return filesizeformat(artifact.size)
+
+    @admin.display(description=_("type"))
+    def kind(self, artifact: Artifact) -> str:
+        if artifact.media_type in media_types.INDEXES:
+            name = _("image index")
+        elif artifact.artifact_type or artifact.config_media_type not in ("", *IMAGE_CONFIGS):
+            name = artifact.artifact_type or artifact.config_media_type
+        elif artifact.media_type in media_types.IMAGE_MANIFESTS:
+            name = _("image")
+        else:
+            name = artifact.media_type
+        return format_html('<span title="{}">{}</span>', artifact.media_type, name)
 
     @admin.display(description=_("manifest"))
     def manifest_shown(self, artifact: Artifact) -> str:

@@ -180,7 +180,7 @@ class ProjectMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project_id}:{self.user_id or self.group_id}={self.role}"
+        return f"{self.user if self.user_id else self.group} ({self.get_role_display()})"
 
 
 class Robot(models.Model):

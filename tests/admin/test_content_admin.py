@@ -246,3 +246,39 @@ def test_nobody_deletes_a_blob_in_the_admin(login_as, admin):
 
     assert offered_actions(client.get(BLOBS)) == set()
     assert client.post(f"/admin/images/blob/{blob.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("media_type", "config", "artifact_type", "shown"),
+    [
+        ("application/vnd.oci.image.index.v1+json", "", "", "image index"),
+        (
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.oci.image.config.v1+json",
+            "",
+            "image",
+        ),
+        (
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.cncf.helm.config.v1+json",
+            "",
+            "application/vnd.cncf.helm.config.v1+json",
+        ),
+        (
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.oci.empty.v1+json",
+            "application/vnd.example.sbom",
+            "application/vnd.example.sbom",
+        ),
+    ],
+)
+def test_the_artifact_list_names_the_kind_of_artifact(
+    login_as, admin, alpha_content, media_type, config, artifact_type, shown
+):
+    Artifact.objects.filter(pk=alpha_content.artifact.pk).update(
+        media_type=media_type, config_media_type=config, artifact_type=artifact_type
+    )
+
+    response = login_as(admin).get(ARTIFACTS)
+
+    assert f'<td class="field-kind"><span title="{media_type}">{shown}</span></td>' in response.text
