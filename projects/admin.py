@@ -284,11 +284,11 @@ class ProjectAdmin(ProjectScopedAdmin):
     def get_fields(self, request: HttpRequest, obj: Project | None = None) -> list[str]:
         fields = ["name", "is_public", "storage_limit" if can_change_quota(request.user) else "quota"]
         if obj is not None:
-            fields += ["owner", "created_at", "updated_at"]
+            fields += ["owner_name", "created_at", "updated_at"]
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Project | None = None) -> list[str]:
-        readonly = ["quota", "owner", "created_at", "updated_at"]
+        readonly = ["quota", "owner_name", "created_at", "updated_at"]
         if obj is not None:
             readonly.insert(0, "name")  # Harbor never renames a project
         return readonly
@@ -316,6 +316,11 @@ class ProjectAdmin(ProjectScopedAdmin):
         if project.storage_limit == UNLIMITED:
             return gettext("unlimited")
         return filesizeformat(project.storage_limit)
+
+    @admin.display(description=_("owner"))
+    def owner_name(self, project: Project) -> str:
+        # A name, not a link: only system admins may open a user's page.
+        return project.owner.get_username() if project.owner_id else "-"
 
     @admin.display(description=_("members"), ordering="member_total")
     def member_total(self, project: Project) -> int:
@@ -521,12 +526,12 @@ class RobotAdmin(ProjectScopedAdmin):
         fields = ["username", "project", "description", "disabled", "expires_at", "permissions"]
         if obj.project_id is None:
             fields.append("grant_projects")
-        return [*fields, "creator", "created_at", "updated_at"]
+        return [*fields, "creator_name", "created_at", "updated_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Robot | None = None) -> list[str]:
         if obj is None:
             return []
-        return ["username", "project", "creator", "created_at", "updated_at"]
+        return ["username", "project", "creator_name", "created_at", "updated_at"]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "project":
@@ -534,6 +539,10 @@ class RobotAdmin(ProjectScopedAdmin):
             kwargs["required"] = not can_manage_robots(request.user, None)
             kwargs["help_text"] = _("Empty for a system robot account.") if not kwargs["required"] else ""
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("creator"))
+    def creator_name(self, robot: Robot) -> str:
+        return robot.creator.get_username() if robot.creator_id else "-"
 
     @admin.display(description=_("level"))
     def level_name(self, robot: Robot) -> str:

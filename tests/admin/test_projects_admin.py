@@ -412,3 +412,11 @@ def test_a_developer_cannot_delete_the_project(login_as, alpha_developer, alpha)
 
     assert response.status_code == 403
     assert Project.objects.filter(pk=alpha.pk).exists()
+
+
+def test_a_project_admins_project_page_links_to_no_user_page(login_as, alpha_admin, alpha):
+    Project.objects.filter(pk=alpha.pk).update(owner=alpha_admin)
+
+    page = login_as(alpha_admin).get(change_url(alpha))
+
+    assert "/admin/projects/user/" not in page.text
