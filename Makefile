@@ -27,6 +27,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
+	@# projects/permissions.py alone decides access (STYLE.md section 4).
+	@! grep -rn --include='*.py' -E 'has_perm\(|assign_perm\(|remove_perm\(' images audit replication harborpy \
+	  || (echo "permission checks belong in projects/permissions.py" && false)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
