@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+import harborpy.openapi  # noqa: F401 - registers the schema's authentication descriptions
 from harborpy import views
 from images.registry.urls import urlpatterns as registry_urlpatterns
 
