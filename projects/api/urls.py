@@ -5,9 +5,10 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import system, users
+from projects.api import system, usergroups, users
 
 urlpatterns = [
     *system.urlpatterns,
     *users.urlpatterns,
+    *usergroups.urlpatterns,
 ]
