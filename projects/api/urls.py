@@ -5,10 +5,11 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import system, usergroups, users
+from projects.api import configurations, system, usergroups, users
 
 urlpatterns = [
     *system.urlpatterns,
+    *configurations.urlpatterns,
     *users.urlpatterns,
     *usergroups.urlpatterns,
 ]
