@@ -25,7 +25,7 @@ from harborpy.errors import Denied, NotFound
 from harborpy.listquery import query_filter, sort_order
 from projects.api.paths import id_parameter
 from projects.errors import PreconditionFailed
-from projects.models import Project, User
+from projects.models import User
 from projects.permissions import (
     auth_mode,
     can_manage_users,
@@ -268,7 +268,7 @@ class UserCurrentPermissionsApi(HarborApi):
         if match := _PROJECT_SCOPE.match(scope + "/"):
             namespace = f"/project/{match['id']}"
             project = projects_visible_to(request.user).filter(pk=int(match["id"])).first()
-            policies = project_policies(request.user, project) if isinstance(project, Project) else []
+            policies = project_policies(request.user, project) if project is not None else []
         elif scope == _SYSTEM_SCOPE or scope.startswith(_SYSTEM_SCOPE + "/"):
             namespace, policies = _SYSTEM_SCOPE, system_policies(request.user)
         else:

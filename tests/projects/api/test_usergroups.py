@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from projects.models import UserGroup
@@ -216,3 +218,17 @@ def test_the_group_search_needs_a_name(api_client, alice, query):
 
 def test_anonymous_may_not_search_groups(api_client, groups):
     assert api_client.get("/api/v2.0/usergroups/search?groupname=o").status_code == 401
+
+
+def test_listing_groups_costs_the_same_queries_for_few_or_many(api_client, admin, groups):
+    api_client.as_user(admin).get("/api/v2.0/usergroups")  # the credential is now remembered
+    with CaptureQueriesContext(connection) as few:
+        api_client.get("/api/v2.0/usergroups")
+    for n in range(10):
+        usergroup_create(actor=admin, name=f"team{n}", group_type=UserGroup.Type.HTTP)
+
+    with CaptureQueriesContext(connection) as many:
+        response = api_client.get("/api/v2.0/usergroups?page_size=20")
+
+    assert len(response.json()) == 13
+    assert len(many) == len(few)

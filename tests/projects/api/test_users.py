@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -691,3 +693,17 @@ def test_cli_secrets_need_oidc_so_412(api_client, alice):
     )
 
     assert response.status_code == 412
+
+
+def test_listing_users_costs_the_same_queries_for_few_or_many(api_client, admin, alice):
+    api_client.as_user(admin).get("/api/v2.0/users")  # the credential is now remembered
+    with CaptureQueriesContext(connection) as few:
+        api_client.get("/api/v2.0/users")
+    for n in range(10):
+        UserFactory(username=f"user{n}")
+
+    with CaptureQueriesContext(connection) as many:
+        response = api_client.get("/api/v2.0/users?page_size=20")
+
+    assert len(response.json()) == 12
+    assert len(many) == len(few)
