@@ -20,9 +20,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.pagination import BasePagination
@@ -77,6 +79,26 @@ class HarborBasicAuthentication(BaseAuthentication):
 
 class HarborSessionAuthentication(SessionAuthentication):
     """The browser's session; CSRF-checked on unsafe methods (DRF's own rule)."""
+
+
+class HarborBasicScheme(OpenApiAuthenticationExtension):
+    """HarborBasicAuthentication in the OpenAPI schema: `basic`, as Harbor's swagger names it."""
+
+    target_class = "harborpy.drf.HarborBasicAuthentication"
+    name = "basic"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "basic"}
+
+
+class HarborSessionScheme(OpenApiAuthenticationExtension):
+    """HarborSessionAuthentication in the OpenAPI schema: the session cookie."""
+
+    target_class = "harborpy.drf.HarborSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
 
 
 def _drf_code(exc: exceptions.APIException) -> str:
