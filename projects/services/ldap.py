@@ -119,10 +119,10 @@ def ldap_user_changes(*, user: User, account: LdapAccount) -> LdapUserChanges:
     return changes
 
 
-def _free_group_name(name: str, dn: str) -> str:
-    """`name`, or `name` and a hash of the DN when another group already has that name."""
+def _group_name(name: str, dn: str, *, unique: bool) -> str:
+    """`name`, or (`unique`, or when another group has that name) `name` and a hash of the DN."""
     name = (name or dn)[:_GROUP_NAME_MAX]
-    if not Group.objects.filter(name=name).exists():
+    if not unique and not Group.objects.filter(name=name).exists():
         return name
     suffix = "-" + hashlib.sha256(dn.lower().encode()).hexdigest()[:8]
     return name[: _GROUP_NAME_MAX - len(suffix)] + suffix
@@ -134,16 +134,19 @@ def ldap_usergroup_ensure(*, dn: str, name: str) -> UserGroup:
     Idempotent, and safe when two logins create the same group at once. The lead may merge this
     with projects.services.usergroups.usergroup_ensure_ldap.
     """
-    existing = UserGroup.objects.select_related("group").filter(ldap_group_dn__iexact=dn).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            group = Group.objects.create(name=_free_group_name(name, dn))
-            return UserGroup.objects.create(group=group, group_type=UserGroup.Type.LDAP, ldap_group_dn=dn)
-    except IntegrityError:
-        # Another login created it between our read and our insert.
-        return UserGroup.objects.select_related("group").get(ldap_group_dn__iexact=dn)
+    for unique in (False, True):
+        existing = UserGroup.objects.select_related("group").filter(ldap_group_dn__iexact=dn).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                group = Group.objects.create(name=_group_name(name, dn, unique=unique))
+                return UserGroup.objects.create(group=group, group_type=UserGroup.Type.LDAP, ldap_group_dn=dn)
+        except IntegrityError:
+            # Another login created this group, or another group took the name, meanwhile: look
+            # again, then use the name made unique by the DN.
+            continue
+    return UserGroup.objects.select_related("group").get(ldap_group_dn__iexact=dn)
 
 
 @transaction.atomic
