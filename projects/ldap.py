@@ -214,6 +214,8 @@ def _describe(exc: ldap.LDAPError) -> str:
     info = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
     desc = str(info.get("desc") or type(exc).__name__)
     detail = str(info.get("info") or "")
+    if detail == "(unknown error code)":
+        detail = ""
     return f"{desc} ({detail})" if detail else desc
 
 
@@ -224,6 +226,15 @@ def _unavailable(config: LdapConfig, exc: ldap.LDAPError) -> LdapUnavailable:
             % {"url": config.url, "dn": config.bind_dn or _("(anonymous)")}
         )
     if isinstance(exc, ldap.SERVER_DOWN | ldap.TIMEOUT | ldap.CONNECT_ERROR):
+        if config.start_tls or config.url.startswith("ldaps://"):
+            # libldap does not say when the TLS handshake is what failed.
+            return LdapUnavailable(
+                _(
+                    "The LDAP server %(url)s cannot be reached: %(reason)s. If its certificate is the "
+                    "problem, check HARBORPY_LDAP_TLS_CA_FILE and HARBORPY_LDAP_VERIFY_CERT."
+                )
+                % {"url": config.url, "reason": _describe(exc)}
+            )
         return LdapUnavailable(
             _("The LDAP server %(url)s cannot be reached: %(reason)s")
             % {"url": config.url, "reason": _describe(exc)}

@@ -146,6 +146,16 @@ def api_client(db):
 def slapd(tmp_path_factory) -> Iterator[slapd_support.Slapd]:
     """An OpenLDAP server on loopback for the whole session (skips when OpenLDAP or python-ldap is
     missing; with HARBORPY_REQUIRE_LDAP=1, as in CI, that fails instead)."""
+    yield from _slapd(tmp_path_factory, tls=False)
+
+
+@pytest.fixture(scope="session")
+def slapd_tls(tmp_path_factory) -> Iterator[slapd_support.Slapd]:
+    """Another slapd, with a certificate from its own CA: StartTLS on `url`, TLS on `ldaps_url`."""
+    yield from _slapd(tmp_path_factory, tls=True)
+
+
+def _slapd(tmp_path_factory, *, tls: bool) -> Iterator[slapd_support.Slapd]:
     if missing := slapd_support.missing_tools():
         slapd_support.ldap_unavailable(
             f"OpenLDAP is not installed ({', '.join(missing)} missing): apt-get install slapd ldap-utils"
@@ -158,7 +168,7 @@ def slapd(tmp_path_factory) -> Iterator[slapd_support.Slapd]:
             "django-auth-ldap/python-ldap is not installed: pip install -e '.[ldap]' "
             "(needs libldap2-dev and libsasl2-dev)"
         )
-    server = slapd_support.Slapd(root=tmp_path_factory.mktemp("slapd"))
+    server = slapd_support.Slapd(root=tmp_path_factory.mktemp("slapd"), tls=tls)
     try:
         try:
             server.start()

@@ -161,18 +161,86 @@ class SlapdError(RuntimeError):
     """slapd could not be configured, started or changed; the message says why."""
 
 
+def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A test CA and a server certificate it signed for 127.0.0.1 and localhost: (CA, cert, key) files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "harborpy test LDAP CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    paths[2].chmod(0o600)
+    return paths
+
+
 @dataclass
 class Slapd:
-    """One slapd under `root`, serving SUFFIX on ldap://127.0.0.1:<port>/; start() then stop()."""
+    """One slapd under `root`, serving SUFFIX on ldap://127.0.0.1:<port>/; start() then stop().
+
+    With `tls`, it has a certificate signed by its own CA (`ca_file`), offers StartTLS on `url`
+    and also listens on `ldaps_url`.
+    """
 
     root: Path
     root_password: str = "Slapd-Root-" + os.urandom(6).hex()
     port: int = 0
+    tls: bool = False
+    ldaps_port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}/"
+
+    @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.ldaps_port}/"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.root / "tls" / "ca.pem"
 
     @property
     def log_path(self) -> Path:
@@ -194,12 +262,19 @@ class Slapd:
 
     def _config_ldif(self) -> str:
         includes = "\n".join(f"include: file://{SCHEMA_DIR}/{name}.ldif" for name in SCHEMAS)
+        tls = ""
+        if self.tls:
+            _ca, cert, key = make_certificates(self.root / "tls")
+            tls = (
+                f"olcTLSCACertificateFile: {self.ca_file}\n"
+                f"olcTLSCertificateFile: {cert}\nolcTLSCertificateKeyFile: {key}\n"
+            )
         return f"""dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: {self.root}/slapd.pid
 olcArgsFile: {self.root}/slapd.args
-
+{tls}
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
 cn: module{{0}}
@@ -249,6 +324,7 @@ olcAccess: to * by users read by * none
         error = "not started"
         for _attempt in range(_BIND_ATTEMPTS):
             self.port = free_port()
+            self.ldaps_port = free_port() if self.tls else 0
             self._spawn()
             try:
                 self._wait_ready()
@@ -267,7 +343,7 @@ olcAccess: to * by users read by * none
                 [
                     self._tool("slapd"),
                     "-h",
-                    self.url,
+                    f"{self.url} {self.ldaps_url}" if self.tls else self.url,
                     "-F",
                     str(self.root / "config"),
                     "-d",
