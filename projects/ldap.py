@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import ldap
+import ldap.cidict
 import ldap.dn
 import ldap.filter
 from django.conf import settings
