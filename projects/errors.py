@@ -39,3 +39,11 @@ class LdapUnavailable(HarborError):
         503,
         _("The LDAP server cannot be reached."),
     )
+
+
+class LdapNotInstalled(HarborError):
+    code, status, default_message = (
+        "PRECONDITION",
+        412,
+        _("LDAP support is not installed: pip install 'harborpy[ldap]' (python-ldap needs libldap2-dev)."),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 
 from harborpy.apiviews import HarborApi
 from harborpy.errors import NotFound
+from projects.errors import LdapNotConfigured, LdapNotInstalled
 from projects.models import UserGroup
 from projects.permissions import can_manage_ldap
 
@@ -99,8 +101,10 @@ class LdapPingApi(HarborApi):
         operation_id="pingLdap", request=LdapConfSerializer, responses={200: LdapPingResultSerializer}
     )
     def post(self, request: Request) -> Response:
-        from projects.ldap import LdapConfig, ldap_ping  # python-ldap is an optional extra
-
+        try:
+            from projects.ldap import LdapConfig, ldap_ping  # python-ldap is an optional extra
+        except ImportError:
+            raise LdapNotInstalled() from None
         conf = self.validated(LdapConfSerializer, request.data or {})
         success, message = ldap_ping(LdapConfig.from_settings(required=False).with_harbor_conf(conf))
         return Response(LdapPingResultSerializer({"success": success, "message": message}).data)
@@ -108,10 +112,6 @@ class LdapPingApi(HarborApi):
 
 def _ldap() -> Any:
     """projects.ldap, or 412 when LDAP is off (python-ldap, an optional extra, may not be installed)."""
-    from django.conf import settings
-
-    from projects.errors import LdapNotConfigured
-
     if not settings.LDAP_ENABLED:
         raise LdapNotConfigured()
     from projects import ldap

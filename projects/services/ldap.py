@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from harborpy.errors import Conflict
 from projects.authentication import credentials_revoke
+from projects.errors import LdapNotConfigured
 from projects.models import User, UserGroup
 
 logger = logging.getLogger(__name__)
@@ -253,6 +255,8 @@ def ldap_users_import(*, uids: list[str], actor: Any, address: str | None = None
     Returns the uids that failed, with Harbor's reasons: empty_uid, unknown_user, or
     "failed to import user: <uid>" when a database user has the name. Raises LdapUnavailable.
     """
+    if not settings.LDAP_ENABLED:
+        raise LdapNotConfigured()
     from projects.ldap import Directory, LdapConfig  # python-ldap is an optional extra
 
     failures = []
@@ -299,6 +303,8 @@ def ldap_sync_all(
     Each user is its own transaction. A directory that cannot be reached (or searched) stops the
     run with LdapUnavailable before anyone is deactivated for it. Raises LdapNotConfigured.
     """
+    if not settings.LDAP_ENABLED:
+        raise LdapNotConfigured()
     from projects.ldap import Directory, LdapConfig  # python-ldap is an optional extra
 
     summary = LdapSyncSummary(dry_run=dry_run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from projects.models import User, UserGroup
@@ -102,7 +104,7 @@ def test_ping_tests_a_given_configuration_while_ldap_is_off(as_admin, ldap_serve
     assert response.json()["success"] is True
 
 
-def test_ping_while_ldap_is_off_and_no_url_is_given_says_it_is_not_configured(as_admin, settings):
+def test_ping_while_ldap_is_off_and_no_url_is_given_says_it_is_not_configured(as_admin, settings, slapd):
     settings.LDAP_ENABLED = False
     settings.LDAP_URL = ""
 
@@ -371,3 +373,12 @@ def test_import_with_the_directory_down_is_a_clear_error(as_admin, ldap_server, 
 
     assert response.status_code == 503
     assert not User.objects.filter(username="bob").exists()
+
+
+def test_ping_without_ldap_support_installed_says_how_to_install_it(as_admin, monkeypatch):
+    monkeypatch.setitem(sys.modules, "projects.ldap", None)  # what importing it without python-ldap does
+
+    response = as_admin.post("/api/v2.0/ldap/ping", {}, format="json")
+
+    assert response.status_code == 412
+    assert "pip install" in error_of(response)["message"]
