@@ -5,10 +5,14 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import audit_logs, purge_audit, schema, system  # noqa: F401 (schema registers extensions)
+from projects.api import audit_logs, configurations, ldap, purge_audit, system, usergroups, users
 
 urlpatterns = [
     *system.urlpatterns,
+    *configurations.urlpatterns,
+    *users.urlpatterns,
+    *usergroups.urlpatterns,
+    *ldap.urlpatterns,
     *audit_logs.urlpatterns,
     *purge_audit.urlpatterns,
 ]
