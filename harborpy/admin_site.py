@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from harborpy.admin_options import delete_selected
+from harborpy.admin_options import client_address, delete_selected
+from harborpy.errors import HarborError
 from projects.forms import AdminLoginForm
 from projects.permissions import can_use_admin_site
+from projects.services.users import user_set_password
 
 # The index lists the apps in this order (others after them, by name), each app's models in the
 # order given here (others after them, by name).
@@ -38,6 +44,27 @@ class PrincipalAutocompleteJsonView(AutocompleteJsonView):
         return bool(allowed and allowed(request, self.source_field))
 
 
+class OwnPasswordChangeView(PasswordChangeView):
+    """Django's "change password" page; the password is set by user_set_password (policy, audit,
+    remembered logins forgotten), which refuses an LDAP user's."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = self.request.user
+        try:
+            user_set_password(
+                user=user,
+                actor=user,
+                new_password=form.cleaned_data["new_password1"],
+                old_password=form.cleaned_data["old_password"],
+                address=client_address(self.request),
+            )
+        except HarborError as exc:
+            messages.error(self.request, str(exc.message))  # the page shows no form-wide errors
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, user)
+        return HttpResponseRedirect(self.get_success_url())
+
+
 class HarborAdminSite(admin.AdminSite):
     site_header = _("harborpy administration")
     site_title = _("harborpy")
@@ -52,6 +79,16 @@ class HarborAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return can_use_admin_site(request.user)
+
+    def password_change(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        request.current_app = self.name
+        return OwnPasswordChangeView.as_view(
+            form_class=AdminPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+        )(request)
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
         return PrincipalAutocompleteJsonView.as_view(admin_site=self)(request)

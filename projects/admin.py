@@ -19,11 +19,13 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import SetPasswordMixin, UserCreationForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
-from django.db import transaction
 from django.db.models import Count, Field, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -35,9 +37,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditEventAdmin, PurgeRunAdmin
 from audit.models import AuditEvent, PurgeRun
-from audit.services import audit_record
 from harborpy.admin_options import HarborModelAdmin, ServiceAdmin, client_address
-from projects.authentication import credentials_revoke
+from harborpy.errors import BadRequest, HarborError
 from projects.models import (
     PROJECT_NAME_RE,
     UNLIMITED,
@@ -53,8 +54,9 @@ from projects.permissions import (
     Action,
     can_change_quota,
     can_create_project,
+    can_create_user,
+    can_manage_configurations,
     can_manage_robots,
-    can_manage_system_settings,
     can_manage_users,
     can_read_all_audit_logs,
     can_search_principals,
@@ -68,6 +70,17 @@ from projects.permissions import (
 from projects.services.members import member_remove, member_set_role
 from projects.services.projects import project_create, project_delete, project_update
 from projects.services.robots import Grant, robot_create, robot_delete, robot_refresh_secret, robot_update
+from projects.services.system import system_settings_update
+from projects.services.usergroups import usergroup_create, usergroup_delete, usergroup_update
+from projects.services.users import (
+    user_create,
+    user_delete,
+    user_set_active,
+    user_set_password,
+    user_set_staff,
+    user_set_sysadmin,
+    user_update_profile,
+)
 
 # Projects listed in a list's "project" filter; more are reached through the search box.
 PROJECT_FILTER_MAX = 50
@@ -102,6 +115,13 @@ def _report(request: HttpRequest, done: str | None, refused: list[str]) -> None:
             ngettext("You may not change %(names)s.", "You may not change these: %(names)s.", len(refused))
             % {"names": ", ".join(refused)},
         )
+
+
+def _copy_saved(saved: Any, obj: Any) -> None:
+    """Make the admin's unsaved `obj` the row a service saved (the admin goes on with `obj`)."""
+    for field in type(saved)._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding, obj._state.db = False, saved._state.db
 
 
 class ProjectFilter(admin.SimpleListFilter):
@@ -344,9 +364,7 @@ class ProjectAdmin(ProjectScopedAdmin):
             storage_limit=obj.storage_limit if quota else UNLIMITED,
             address=client_address(request),
         )
-        for field in Project._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(created, field.attname))
-        obj._state.adding, obj._state.db = False, created._state.db
+        _copy_saved(created, obj)
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
@@ -571,9 +589,7 @@ class RobotAdmin(ProjectScopedAdmin):
             expires_at=obj.expires_at,
             address=address,
         )
-        for field in Robot._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(robot, field.attname))
-        obj._state.adding, obj._state.db = False, robot._state.db
+        _copy_saved(robot, obj)
         request._harborpy_robot_secret = secret
 
     def response_add(self, request: HttpRequest, obj: Robot, post_url_continue: str | None = None) -> Any:
@@ -632,16 +648,43 @@ class _PrincipalSearch:
         return can_manage_users(request.user)
 
 
-# Changing these makes the user's remembered credentials useless at once (credentials_revoke).
-_LOGIN_FIELDS = {"is_active", "is_superuser", "is_staff"}
-_SECRET_FIELDS = {"password", "password1", "password2", "usable_password"}
+class UserCreateForm(UserCreationForm):
+    """A local user: its name, email address, full name and a password that meets the policy."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email", "realname", "comment"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+
+class PasswordSetForm(SetPasswordMixin, forms.Form):
+    """A new password, typed twice and checked against the password policy; user_set_password
+    sets it."""
+
+    required_css_class = "required"
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        return super().clean()
 
 
 @admin.register(User)
 class UserAdmin(_PrincipalSearch, ServiceAdmin, DjangoUserAdmin):
-    """Django's user admin for projects.User: passwords checked by AUTH_PASSWORD_VALIDATORS
-    (Harbor's policy), every change audited, a disabled user's remembered logins forgotten."""
+    """Users, changed through projects.services.users: the password policy, the last system admin,
+    audit records and forgetting remembered logins are the services'. Group membership comes from
+    LDAP (or another identity provider) and is only shown here."""
 
+    add_form = UserCreateForm
+    change_password_form = PasswordSetForm
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Personal info"), {"fields": ["realname", "email", "comment"]}),
@@ -654,69 +697,114 @@ class UserAdmin(_PrincipalSearch, ServiceAdmin, DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["username", "email", "realname", "usable_password", "password1", "password2"],
+                "fields": ["username", "email", "realname", "comment", "password1", "password2"],
             },
         ),
     ]
-    readonly_fields = ["ldap_dn", "last_login", "date_joined"]
     list_display = ["username", "email", "realname", "is_superuser", "is_staff", "is_active", "is_ldap_user"]
     list_filter = ["is_superuser", "is_staff", "is_active"]
     search_fields = ["username", "email", "realname"]
     ordering = ["username"]
-    filter_horizontal = ["groups"]
+    filter_horizontal = []
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return can_manage_users(request.user) and can_create_user(request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        if obj is None:
+            return []
+        readonly = ["username", "groups", "ldap_dn", "last_login", "date_joined"]
+        if obj.is_ldap:
+            readonly += ["realname", "email", "comment"]  # LDAP owns an LDAP user's profile
+        return readonly
+
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "is_superuser":
+            field.label = _("System admin")
+            field.help_text = _("Harbor's system admin: every project, every user, every setting.")
+        elif db_field.name == "is_staff":
+            field.label = _("Admin site")
+            field.help_text = _("May use this admin site, on the projects its roles cover.")
+        return field
 
     @admin.display(description=_("LDAP"), boolean=True)
     def is_ldap_user(self, user: User) -> bool:
         return user.is_ldap
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        changed = sorted(set(form.changed_data) - _SECRET_FIELDS)
-        audit_record(
-            actor=request.user,
-            operation="update" if change else "create",
-            resource_type="user",
-            resource=obj.get_username(),
-            address=client_address(request),
-            detail={"fields": changed} if change else {},
-        )
-        if change and _LOGIN_FIELDS & set(changed):
-            credentials_revoke(username=obj.get_username())
+        actor, address = request.user, client_address(request)
+        if not change:
+            created = user_create(
+                actor=actor,
+                username=obj.username,
+                email=obj.email,
+                password=form.cleaned_data["password1"],
+                realname=obj.realname,
+                comment=obj.comment,
+                address=address,
+            )
+            _copy_saved(created, obj)
+            return
+        user, changed = User.objects.get(pk=obj.pk), set(form.changed_data)
+        if changed & {"email", "realname", "comment"}:
+            user_update_profile(
+                user=user,
+                actor=actor,
+                email=obj.email,
+                realname=obj.realname,
+                comment=obj.comment,
+                address=address,
+            )
+        if "is_superuser" in changed:
+            user_set_sysadmin(user=user, actor=actor, sysadmin=obj.is_superuser, address=address)
+        if "is_staff" in changed:
+            user_set_staff(user=user, actor=actor, staff=obj.is_staff, address=address)
+        if "is_active" in changed:
+            user_set_active(user=user, actor=actor, active=obj.is_active, address=address)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        with transaction.atomic():
-            response = super().user_change_password(request, id, form_url)
-            if request.method == "POST" and response.status_code == 302:
-                user = self.get_object(request, id)
-                audit_record(
-                    actor=request.user,
-                    operation="update",
-                    resource_type="user",
-                    resource=user.get_username(),
-                    address=client_address(request),
-                    detail={"fields": ["password"]},
-                )
-                credentials_revoke(username=user.get_username())
-        return response
+        """Django's page; the new password is set by user_set_password."""
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        user = self.get_object(request, unquote(id))
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        form = self.change_password_form(user, request.POST)
+        if not form.is_valid():
+            return super().user_change_password(request, id, form_url)  # the form again, with its errors
+        try:
+            user_set_password(
+                user=user,
+                actor=request.user,
+                new_password=form.cleaned_data["password1"],
+                address=client_address(request),
+            )
+        except HarborError as exc:
+            self.message_user(request, str(exc.message), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        self.log_change(request, user, self.construct_change_message(request, form, None))
+        self.message_user(request, gettext("Password changed successfully."), messages.SUCCESS)
+        update_session_auth_hash(request, user)
+        return HttpResponseRedirect(
+            reverse("admin:projects_user_change", args=[user.pk], current_app=self.admin_site.name)
+        )
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        audit_record(
-            actor=request.user,
-            operation="delete",
-            resource_type="user",
-            resource=obj.get_username(),
-            address=client_address(request),
-        )
-        credentials_revoke(username=obj.get_username())
-        super().delete_model(request, obj)
+        user_delete(user=obj, actor=request.user, address=client_address(request))
 
 
 class UserGroupInline(admin.StackedInline):
+    """What Harbor knows of the group: its type and DN, given when it is created."""
+
     model = UserGroup
     fields = ["group_type", "ldap_group_dn"]
     min_num = max_num = 1
     can_delete = False
     verbose_name = verbose_name_plural = _("Harbor group")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> list[str]:
+        return self.fields if obj is not None else []
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can_manage_users(request.user)
@@ -731,9 +819,17 @@ class UserGroupInline(admin.StackedInline):
 admin.site.unregister(Group)
 
 
+def _usergroup_of(group: Group) -> UserGroup:
+    usergroup = UserGroup.objects.select_related("group").filter(group_id=group.pk).first()
+    if usergroup is None:
+        raise BadRequest(gettext("%(name)s is not a Harbor user group.") % {"name": group.name})
+    return usergroup
+
+
 @admin.register(Group)
 class GroupAdmin(_PrincipalSearch, ServiceAdmin):
-    """User groups (LDAP, HTTP or OIDC): their members are set on each user's page."""
+    """User groups (LDAP, HTTP or OIDC), through projects.services.usergroups: created with their
+    type and DN, then only renamed. Their members come from LDAP (or another identity provider)."""
 
     fields = ["name"]
     inlines = [UserGroupInline]
@@ -752,25 +848,31 @@ class GroupAdmin(_PrincipalSearch, ServiceAdmin):
         harbor = getattr(group, "harbor", None)
         return harbor.ldap_group_dn if harbor else ""
 
+    def save_model(self, request: HttpRequest, obj: Group, form: forms.ModelForm, change: bool) -> None:
+        """Nothing yet: save_related writes, once the inline's type and DN are known."""
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        audit_record(
-            actor=request.user,
-            operation="update" if change else "create",
-            resource_type="usergroup",
-            resource=form.instance.name,
-            address=client_address(request),
-        )
+        group, address = form.instance, client_address(request)
+        (inline,) = formsets
+        inline.new_objects, inline.changed_objects, inline.deleted_objects = [], [], []
+        if not change:
+            data = inline.forms[0].cleaned_data
+            usergroup = usergroup_create(
+                actor=request.user,
+                name=group.name,
+                group_type=data["group_type"],
+                ldap_group_dn=data.get("ldap_group_dn", ""),
+                address=address,
+            )
+            _copy_saved(usergroup.group, group)
+            inline.new_objects.append(usergroup)
+        elif "name" in form.changed_data:
+            usergroup_update(
+                usergroup=_usergroup_of(group), actor=request.user, name=group.name, address=address
+            )
 
     def delete_model(self, request: HttpRequest, obj: Group) -> None:
-        audit_record(
-            actor=request.user,
-            operation="delete",
-            resource_type="usergroup",
-            resource=obj.name,
-            address=client_address(request),
-        )
-        super().delete_model(request, obj)
+        usergroup_delete(usergroup=_usergroup_of(obj), actor=request.user, address=client_address(request))
 
 
 # --- System settings ----------------------------------------------------------------------------
@@ -778,19 +880,20 @@ class GroupAdmin(_PrincipalSearch, ServiceAdmin):
 
 @admin.register(SystemSettings)
 class SystemSettingsAdmin(HarborModelAdmin):
-    """The one row of run-time settings: a change page, no list, no adding or deleting."""
+    """The one row of run-time settings: a change page, no list, no adding or deleting; changed
+    through system_settings_update, as /configurations changes it."""
 
     fields = ["self_registration", "project_creation_restriction", "updated_at"]
     readonly_fields = ["updated_at"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_manage_system_settings(request.user)
+        return can_manage_configurations(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_manage_system_settings(request.user)
+        return can_manage_configurations(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_manage_system_settings(request.user)
+        return can_manage_configurations(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -815,17 +918,9 @@ class SystemSettingsAdmin(HarborModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: SystemSettings, form: forms.ModelForm, change: bool
     ) -> None:
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        obj.save()
-        if changed:
-            audit_record(
-                actor=request.user,
-                operation="update",
-                resource_type="configuration",
-                resource="system",
-                address=client_address(request),
-                detail=changed,
-            )
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        saved = system_settings_update(actor=request.user, address=client_address(request), **changes)
+        _copy_saved(saved, obj)
 
 
 # --- The audit trail ----------------------------------------------------------------------------

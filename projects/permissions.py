@@ -302,16 +302,10 @@ def can_read_blobs(principal: Any) -> bool:
     return is_system_admin(principal)
 
 
-def can_manage_system_settings(principal: Any) -> bool:
-    return is_system_admin(principal)
-
-
 def can_search_principals(principal: Any) -> bool:
-    """Look users and groups up by name to make them members: whoever administers a project.
-
-    Harbor lets any logged-in user search users; the admin site shows the search to those who can
-    use it, and never the user list itself (can_manage_users).
-    """
+    """Look users and groups up in the admin site to make them members: whoever administers a
+    project (anyone logged in may search through the API, can_search_users; the admin site shows
+    the search where it is of use, and never the user list itself, can_manage_users)."""
     return is_system_admin(principal) or (
         not is_robot(principal) and projects_administered_by(principal).exists()
     )

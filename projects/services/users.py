@@ -253,6 +253,32 @@ def user_set_sysadmin(*, user: User, actor: Any, sysadmin: bool, address: str | 
 
 
 @transaction.atomic
+def user_set_staff(*, user: User, actor: Any, staff: bool, address: str | None = None) -> User:
+    """Let a user into the admin site, or no longer (harborpy's, not Harbor's: the admin site shows
+    a staff user the projects its roles cover). Idempotent.
+
+    Raises Denied (the actor is not a system admin), BadRequest (a system admin always has it).
+    """
+    if not can_manage_users(actor):
+        raise Denied(_("Only system admins may let users into the admin site."))
+    if user.is_staff == staff:
+        return user
+    if not staff and user.is_superuser:
+        raise BadRequest(_("A system admin always has the admin site."))
+    user.is_staff = staff
+    user.save(update_fields=["is_staff", "updated_at"])
+    audit_record(
+        actor=actor,
+        operation="update",
+        resource_type=_RESOURCE_TYPE,
+        resource=user.get_username(),
+        address=address,
+        detail={"staff": staff},
+    )
+    return user
+
+
+@transaction.atomic
 def user_set_active(*, user: User, actor: Any, active: bool, address: str | None = None) -> User:
     """Enable or disable a user (a disabled user cannot log in). Idempotent.
 
