@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminPasswordChangeForm
-from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import PasswordChangeView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -31,17 +30,6 @@ MODEL_ORDER = {
     "images": ["repository", "artifact", "tag", "blob"],
     "audit": ["auditevent", "purgerun"],
 }
-
-
-class PrincipalAutocompleteJsonView(AutocompleteJsonView):
-    """Django's autocomplete, which also answers a ModelAdmin's `has_autocomplete_permission()`:
-    a project admin finds users and groups to make members without seeing the user list."""
-
-    def has_perm(self, request: HttpRequest, obj: Any = None) -> bool:
-        if super().has_perm(request, obj):
-            return True
-        allowed = getattr(self.model_admin, "has_autocomplete_permission", None)
-        return bool(allowed and allowed(request, self.source_field))
 
 
 class OwnPasswordChangeView(PasswordChangeView):
@@ -91,6 +79,8 @@ class HarborAdminSite(admin.AdminSite):
         )(request)
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        from projects.admin import PrincipalAutocompleteJsonView  # projects.admin registers on this site
+
         return PrincipalAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:

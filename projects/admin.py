@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import SetPasswordMixin, UserCreationForm
@@ -623,6 +624,18 @@ class RobotAdmin(ProjectScopedAdmin):
 
 
 # --- Users and groups ---------------------------------------------------------------------------
+
+
+class PrincipalAutocompleteJsonView(AutocompleteJsonView):
+    """The admin site's autocomplete (HarborAdminSite.autocomplete_view): Django's, which also
+    answers a ModelAdmin's `has_autocomplete_permission()`, so that a project admin finds users
+    and groups to make members without seeing the user list."""
+
+    def has_perm(self, request: HttpRequest, obj: Any = None) -> bool:
+        if super().has_perm(request, obj):
+            return True
+        allowed = getattr(self.model_admin, "has_autocomplete_permission", None)
+        return bool(allowed and allowed(request, self.source_field))
 
 
 class _PrincipalSearch:
