@@ -398,11 +398,14 @@ else:
     _broker_dir = DATA_DIR / "celery"
     (_broker_dir / "out").mkdir(parents=True, exist_ok=True)
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+    (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        # kombu writes its exchange files to ./control unless told otherwise
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Schedules set at run time (audit purge, later GC and replication) live in the database.
