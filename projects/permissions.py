@@ -67,6 +67,28 @@ ALL_ACTIONS = frozenset(Action)
 # Distribution token scope actions -> project actions.
 REGISTRY_ACTIONS: dict[str, Action] = {"pull": Action.PULL, "push": Action.PUSH, "delete": Action.DELETE}
 
+# Harbor's robot access items (resource, action) -> project actions. Only these may be given to a
+# robot: Harbor's other items name features harborpy does not have, or rights (project settings,
+# members, robots) that are the project admin's alone.
+ROBOT_ACCESS: dict[tuple[str, str], Action] = {
+    ("repository", "pull"): Action.PULL,
+    ("repository", "push"): Action.PUSH,
+    ("repository", "delete"): Action.DELETE,
+    ("artifact", "delete"): Action.DELETE,
+    ("tag", "delete"): Action.DELETE,
+    ("member", "read"): Action.READ_MEMBERS,
+    ("member", "list"): Action.READ_MEMBERS,
+    ("log", "list"): Action.READ_LOGS,
+}
+# How a robot's actions are shown back: one access item for each.
+ROBOT_ACCESS_OF: dict[Action, tuple[str, str]] = {
+    Action.PULL: ("repository", "pull"),
+    Action.PUSH: ("repository", "push"),
+    Action.DELETE: ("repository", "delete"),
+    Action.READ_MEMBERS: ("member", "read"),
+    Action.READ_LOGS: ("log", "list"),
+}
+
 # A user's actions in a project, from guardian's tables: the user's own permissions and those of
 # its groups. One indexed query, run once per token the user asks for (see harborpy/sql.py).
 _USER_ACTIONS_SQL = (

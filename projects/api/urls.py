@@ -5,8 +5,9 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import system
+from projects.api import projects, system
 
 urlpatterns = [
     *system.urlpatterns,
+    *projects.urlpatterns,
 ]
