@@ -5,9 +5,10 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import projects, system
+from projects.api import members, projects, system
 
 urlpatterns = [
     *system.urlpatterns,
     *projects.urlpatterns,
+    *members.urlpatterns,
 ]

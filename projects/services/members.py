@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
 
 from audit.services import audit_record
-from harborpy.errors import BadRequest
+from harborpy.errors import BadRequest, Conflict
 from projects.models import Project, ProjectMember, Role
 from projects.permissions import ALL_ACTIONS, ROLE_ACTIONS
 
@@ -60,6 +60,22 @@ def member_set_role(
         detail={"role_id": int(role), "role": role.name.lower()},
     )
     return member
+
+
+@transaction.atomic
+def member_add(
+    *,
+    project: Project,
+    role: int,
+    actor: Any,
+    user: Any = None,
+    group: Group | None = None,
+    address: str | None = None,
+) -> ProjectMember:
+    """Add a user or a group to a project with `role`. Raises Conflict if it is a member already."""
+    if ProjectMember.objects.filter(project=project, user=user, group=group).exists():
+        raise Conflict(_("%(name)s is a member of the project already.") % {"name": user or group})
+    return member_set_role(project=project, role=role, actor=actor, user=user, group=group, address=address)
 
 
 @transaction.atomic
