@@ -257,12 +257,17 @@ def project_visible(principal: Any, project: Project, actions: frozenset[Action]
     return project.is_public or bool(actions)
 
 
-def can_read_robots(principal: Any, project: Project | None) -> bool:
+def can_read_robots(
+    principal: Any, project: Project | None, actions: frozenset[Action] | None = None
+) -> bool:
     """See robot accounts (never their secrets): of a project for its members from Guest up, as
-    Harbor's roles read robots; system robots for system admins."""
+    Harbor's roles read robots; system robots for system admins. `actions`: the principal's
+    actions in `project`, when the caller knows them already."""
     if project is None:
         return is_system_admin(principal)
-    return not is_robot(principal) and can(principal, Action.READ_MEMBERS, project)
+    if actions is None:
+        actions = project_actions(principal, project)
+    return not is_robot(principal) and Action.READ_MEMBERS in actions
 
 
 def can_change_quota(principal: Any) -> bool:

@@ -5,10 +5,11 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import members, projects, system
+from projects.api import members, projects, robots, system
 
 urlpatterns = [
     *system.urlpatterns,
     *projects.urlpatterns,
     *members.urlpatterns,
+    *robots.urlpatterns,
 ]
