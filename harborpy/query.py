@@ -71,7 +71,10 @@ def query_parse(raw: str | None) -> dict[str, Value]:
     keywords: dict[str, Value] = {}
     if not raw:
         return keywords
-    for param in unquote(raw).split(","):
+    raw = unquote(raw)  # Harbor unescapes the value once more
+    if "\x00" in raw:
+        raise BadRequest(_("The query must not contain NUL characters."))
+    for param in raw.split(","):
         key, sep, value = param.partition("=")
         key = key.strip()
         if not sep or not key or not value:
