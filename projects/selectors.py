@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from harborpy import sql
+from harborpy import query, sql
 from projects.models import Project, ProjectMember, Robot, RobotPermission
 from projects.permissions import projects_visible_to
 
@@ -34,14 +34,47 @@ def principal_by_username(username: str) -> Any:
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-def project_list(*, principal: Any) -> QuerySet[Project]:
-    """Projects `principal` may see, with their owner and `repo_count`, ordered by name."""
+# Harbor's project list filters: its `q` keys (key -> ORM field, converter) and its sort keys.
+PROJECT_QUERY_FIELDS: dict[str, query.Field] = {
+    "name": ("name", query.text),
+    "public": ("is_public", query.boolean),
+    "owner": ("owner__username", query.text),
+    "project_id": ("pk", query.int64),
+}
+PROJECT_SORT_FIELDS = {
+    "name": "name",
+    "creation_time": "created_at",
+    "update_time": "updated_at",
+    "project_id": "pk",
+}
+
+
+def project_list(
+    *,
+    principal: Any,
+    keywords: Mapping[str, query.Value] | None = None,
+    name: str = "",
+    owner: str = "",
+    public: bool | None = None,
+    order: Sequence[str] = (),
+) -> QuerySet[Project]:
+    """Projects `principal` may see, with their owner and `repo_count`, filtered as Harbor's list is
+    (`keywords` of its q, a part of the name, the owner's username, the visibility), by name or `order`.
+
+    Raises BadRequest for a q value of the wrong type.
+    """
     # `repositories` is images.Repository's reverse relation: counted without importing the higher app.
+    projects = query.query_filter(projects_visible_to(principal), keywords or {}, PROJECT_QUERY_FIELDS)
+    if name:
+        projects = projects.filter(name__icontains=name)
+    if owner:
+        projects = projects.filter(owner__username=owner)
+    if public is not None:
+        projects = projects.filter(is_public=public)
     return (
-        projects_visible_to(principal)
-        .select_related("owner")
+        projects.select_related("owner")
         .annotate(repo_count=Count("repositories", distinct=True))
-        .order_by("name", "pk")
+        .order_by(*order or ["name"], "pk")
     )
 
 
@@ -100,14 +133,22 @@ def member_counts(*, project: Project) -> dict[int, int]:
     return {role: count for role, count in rows}
 
 
-def robot_list(*, project: Project | None) -> QuerySet[Robot]:
-    """The robots of `project`, or the system robots; with their permissions and those projects."""
+ROBOT_QUERY_FIELDS: dict[str, query.Field] = {"name": ("name", query.text)}
+ROBOT_SORT_FIELDS = {"name": "name", "creation_time": "created_at", "update_time": "updated_at", "id": "pk"}
+
+
+def robot_list(
+    *, project: Project | None, keywords: Mapping[str, query.Value] | None = None, order: Sequence[str] = ()
+) -> QuerySet[Robot]:
+    """The robots of `project`, or the system robots, filtered by Harbor's q `keywords` (name); with
+    their permissions and those projects. Raises BadRequest."""
     robots = (
         Robot.objects.filter(project=project) if project is not None else Robot.objects.filter(project=None)
     )
+    robots = query.query_filter(robots, keywords or {}, ROBOT_QUERY_FIELDS)
     return robots.prefetch_related(
         Prefetch("permissions", queryset=RobotPermission.objects.select_related("project").order_by("pk"))
-    ).order_by("pk")
+    ).order_by(*order, "pk")
 
 
 def robot_get(*, pk: int) -> Robot | None:

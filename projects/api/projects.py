@@ -19,26 +19,13 @@ from rest_framework.response import Response
 
 from harborpy.apiviews import HarborApi
 from harborpy.errors import BadRequest, Denied, NotFound
-from harborpy.query import INT64_MAX, boolean, int64, query_filter, query_parse, sort_parse, text
+from harborpy.query import INT64_MAX, boolean, query_parse, sort_parse
 from projects.api.scope import ProjectScopedApi, header_bool
 from projects.models import UNLIMITED, Project, Role
 from projects.permissions import Action, can_change_quota, can_create_project, is_system_admin
-from projects.selectors import member_roles, project_exists, project_list
+from projects.selectors import PROJECT_SORT_FIELDS, member_roles, project_exists, project_list
 from projects.services.projects import project_create, project_delete, project_update
 
-# Harbor's project list filters (the `q` keys and the plain parameters) and sort keys.
-_QUERY_FIELDS = {
-    "name": ("name", text),
-    "public": ("is_public", boolean),
-    "owner": ("owner__username", text),
-    "project_id": ("pk", int64),
-}
-_SORT_FIELDS = {
-    "name": "name",
-    "creation_time": "created_at",
-    "update_time": "updated_at",
-    "project_id": "pk",
-}
 # current_user_role_id is the caller's strongest role, in Harbor's order of power.
 _ROLE_POWER = [Role.PROJECT_ADMIN, Role.MAINTAINER, Role.DEVELOPER, Role.GUEST, Role.LIMITED_GUEST]
 
@@ -184,17 +171,14 @@ class ProjectsApi(HarborApi):
         for flag in ("public", "with_detail"):
             if params.get(flag) not in (None, "", "true", "false", "1", "0"):
                 raise BadRequest(_("%(name)s must be true or false.") % {"name": flag})
-        projects = query_filter(
-            project_list(principal=request.user), query_parse(params.get("q")), _QUERY_FIELDS
+        projects = project_list(
+            principal=request.user,
+            keywords=query_parse(params.get("q")),
+            name=params.get("name", ""),
+            owner=params.get("owner", ""),
+            public=boolean(params["public"]) if params.get("public") else None,
+            order=sort_parse(params.get("sort"), PROJECT_SORT_FIELDS),
         )
-        if name := params.get("name"):
-            projects = projects.filter(name__icontains=name)
-        if owner := params.get("owner"):
-            projects = projects.filter(owner__username=owner)
-        if params.get("public") not in (None, ""):
-            projects = projects.filter(is_public=boolean(params["public"]))
-        if order := sort_parse(params.get("sort"), _SORT_FIELDS):
-            projects = projects.order_by(*order, "pk")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(projects, request, view=self)
         data = ProjectSerializer(page, many=True, context=_project_context(request, page)).data

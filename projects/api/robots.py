@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from harborpy.apiviews import HarborApi
 from harborpy.errors import BadRequest, Denied, NotFound
-from harborpy.query import Value, int64, query_filter, query_parse, sort_parse, text
+from harborpy.query import Value, int64, query_parse, sort_parse
 from projects.api.scope import integer_id, project_authorize
 from projects.models import Project, Robot
 from projects.permissions import (
@@ -38,13 +38,12 @@ from projects.permissions import (
     project_actions,
     project_visible,
 )
-from projects.selectors import project_find, robot_get, robot_list
+from projects.selectors import ROBOT_SORT_FIELDS, project_find, robot_get, robot_list
 from projects.services.robots import Grant, robot_create, robot_delete, robot_refresh_secret, robot_update
 
 LEVEL_SYSTEM, LEVEL_PROJECT = "system", "project"
 NEVER = -1  # Harbor's duration and expires_at for a robot that does not expire
 _MAX_DURATION = 2**31 - 2  # Harbor: a duration below MaxInt32
-_SORT_FIELDS = {"name": "name", "creation_time": "created_at", "update_time": "updated_at", "id": "pk"}
 
 
 def _expires_at(duration: int | None, start: datetime) -> datetime | None:
@@ -261,9 +260,8 @@ class RobotsApi(_RobotsApi):
             actions = project_authorize(request.user, project, None, label=project_id)
         if not can_read_robots(request.user, project, actions):
             raise Denied()
-        robots = query_filter(robot_list(project=project), keywords, {"name": ("name", text)})
-        if order := sort_parse(request.query_params.get("sort"), _SORT_FIELDS):
-            robots = robots.order_by(*order, "pk")
+        order = sort_parse(request.query_params.get("sort"), ROBOT_SORT_FIELDS)
+        robots = robot_list(project=project, keywords=keywords, order=order)
         return self.paginate(robots, RobotSerializer)
 
     @extend_schema(
