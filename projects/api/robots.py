@@ -238,14 +238,18 @@ class RobotsApi(_RobotsApi):
         responses={200: RobotSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        """Harbor's rule: without a level, the system robots (for system admins)."""
         keywords = query_parse(request.query_params.get("q"))
-        level = (
-            _plain(keywords.pop("Level", None), "Level") or request.query_params.get("level") or LEVEL_SYSTEM
-        )
-        project_id = _plain(keywords.pop("ProjectID", None), "ProjectID") or request.query_params.get(
-            "project_id"
-        )
+        project = self.listed_project(keywords)
+        order = sort_parse(request.query_params.get("sort"), ROBOT_SORT_FIELDS)
+        return self.paginate(robot_list(project=project, keywords=keywords, order=order), RobotSerializer)
+
+    def listed_project(self, keywords: dict[str, Value]) -> Project | None:
+        """Whose robots to list: the project of `Level=project,ProjectID=<id>` (or of the plain
+        parameters level and project_id), or None for the system robots, Harbor's default.
+        Takes Level and ProjectID out of `keywords`; raises unless the caller may read them."""
+        params = self.request.query_params
+        level = _plain(keywords.pop("Level", None), "Level") or params.get("level") or LEVEL_SYSTEM
+        project_id = _plain(keywords.pop("ProjectID", None), "ProjectID") or params.get("project_id")
         if level not in (LEVEL_SYSTEM, LEVEL_PROJECT):
             raise BadRequest(_("The level must be system or project."))
         project, actions = None, None
@@ -257,12 +261,10 @@ class RobotsApi(_RobotsApi):
             except ValueError:
                 raise BadRequest(_("The ProjectID must be an integer.")) from None
             project = project_find(pk=pk) if pk > 0 else None
-            actions = project_authorize(request.user, project, None, label=project_id)
-        if not can_read_robots(request.user, project, actions):
+            actions = project_authorize(self.request.user, project, None, label=project_id)
+        if not can_read_robots(self.request.user, project, actions):
             raise Denied()
-        order = sort_parse(request.query_params.get("sort"), ROBOT_SORT_FIELDS)
-        robots = robot_list(project=project, keywords=keywords, order=order)
-        return self.paginate(robots, RobotSerializer)
+        return project
 
     @extend_schema(
         operation_id="CreateRobot", request=RobotCreateSerializer, responses={201: RobotCreatedSerializer}
