@@ -19,10 +19,17 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py bootstrap
-	$(BIN)/gunicorn -c harborpy/gunicorn.conf.py harborpy.wsgi
+	@# Background work (audit purge, LDAP sync, ...) runs in a Celery worker with the beat scheduler
+	@# embedded, stopped with the server; production runs them as their own services (README).
+	$(BIN)/celery -A harborpy worker --beat --pool threads --concurrency 2 --loglevel warning & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn -c harborpy/gunicorn.conf.py harborpy.wsgi
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
+	@# projects/permissions.py alone decides access (STYLE.md section 4).
+	@! grep -rn --include='*.py' -E 'has_perm\(|assign_perm\(|remove_perm\(' images audit replication harborpy \
+	  || (echo "permission checks belong in projects/permissions.py" && false)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -43,3 +43,34 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.operation} {self.resource}"
+
+
+class PurgeRun(models.Model):
+    """One run of the audit purge (Harbor's ExecHistory of the purge job)."""
+
+    class Kind(models.TextChoices):
+        MANUAL = "MANUAL", _("Manual")
+        SCHEDULE = "SCHEDULE", _("Scheduled")
+
+    class Status(models.TextChoices):
+        PENDING = "Pending", _("Pending")
+        RUNNING = "Running", _("Running")
+        SUCCESS = "Success", _("Success")
+        ERROR = "Error", _("Error")
+        STOPPED = "Stopped", _("Stopped")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MANUAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # {"audit_retention_hour": int, "include_operations": "create,delete,pull", "dry_run": bool}
+    parameters = models.JSONField(_("parameters"), default=dict)
+    purged = models.BigIntegerField(_("records purged"), default=0)
+    log = models.TextField(_("log"), blank=True)
+    created_at = models.DateTimeField(_("creation time"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("update time"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("audit purge run")
+        verbose_name_plural = _("audit purge runs")
+
+    def __str__(self) -> str:
+        return f"purge {self.pk} {self.status}"

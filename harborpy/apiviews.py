@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,22 +12,6 @@ from rest_framework.views import APIView
 
 from harborpy.drf import HarborPagination
 from harborpy.errors import BadRequest
-
-
-class HarborBasicScheme(OpenApiAuthenticationExtension):
-    """The OpenAPI security scheme of harborpy.drf.HarborBasicAuthentication: HTTP Basic."""
-
-    target_class = "harborpy.drf.HarborBasicAuthentication"
-    name = "basic"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "basic"}
-
-
-class HarborSessionScheme(SessionScheme):
-    """The OpenAPI security scheme of harborpy.drf.HarborSessionAuthentication: the session cookie."""
-
-    target_class = "harborpy.drf.HarborSessionAuthentication"
 
 
 class HarborApi(APIView):

@@ -36,3 +36,10 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # gunicorn's control socket defaults to one fixed path per user, which several instances on one
 # host (tests, benchmarks, blue/green) would fight over; harborpy does not use it.
 control_socket_disable = True
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """Write the pulls this worker still holds in memory (images/pulls.py) before it goes."""
+    from images.pulls import pulls_flush
+
+    pulls_flush()

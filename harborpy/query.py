@@ -1,151 +1,190 @@
-"""Harbor's list query language: `q=k1=v1,k2=~v2,k3=[min~max],k4={a b},k5=(a b)` and `sort=k1,-k2`.
+"""Harbor's list query language: `q=k=v,k=~v,k=[min~max],k={a b},k=(a b)` and `sort=a,-b`.
 
-As in Harbor (src/lib/q): `k=v` is an exact match, `k=~v` a fuzzy one (contains, case-insensitive),
-`[min~max]` a range (either end may be empty), `{a b}` any of the values and `(a b)` all of them;
-values may be quoted. A malformed query is a 400; a key the resource does not filter on is ignored,
-as Harbor ignores it.
+Every list endpoint of the REST API takes the same `q` and `sort` parameters (Harbor's swagger,
+parameters `query` and `sort`). A view declares which keys it understands and which model field
+each maps to; anything else is a 400 naming the key, never a silently ignored filter.
+
+- `k=v` exact match, `k=~v` fuzzy (case-insensitive substring),
+- `k=[min~max]` range (either end may be empty), for integers and times ("2020-04-09 02:36:00"),
+- `k={v1 v2}` any of (union), `k=(v1 v2)` all of (intersection, for many-valued keys such as tags).
+Values may be quoted with " or '; terms are separated by commas outside quotes and brackets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from harborpy.errors import BadRequest
 
-INT64_MAX = 2**63 - 1
-
 
 @dataclass(frozen=True)
-class Fuzzy:
-    value: str
+class Term:
+    """One `key<op>value` of a query: kind is exact, fuzzy, range, union or intersection."""
 
-
-@dataclass(frozen=True)
-class Range:
-    low: str | None
-    high: str | None
-
-
-@dataclass(frozen=True)
-class AnyOf:
+    kind: str
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AllOf:
-    values: tuple[str, ...]
-
-
-Value = str | Fuzzy | Range | AnyOf | AllOf
+def _split(text: str, separator: str) -> list[str]:
+    """Split on `separator` outside quotes and brackets."""
+    parts, depth, quote, current = [], 0, "", []
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    if quote or depth:
+        raise BadRequest(_("Unbalanced quotes or brackets in the query %(q)s.") % {"q": text[:200]})
+    parts.append("".join(current))
+    return parts
 
 
 def _unquote(value: str) -> str:
+    value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
 
 
-def _value(raw: str) -> Value:
-    if raw.startswith("[") and raw.endswith("]"):
-        low, sep, high = raw[1:-1].partition("~")
-        if not sep or (not low.strip() and not high.strip()):
-            raise ValueError(raw)
-        return Range(_unquote(low.strip()) or None, _unquote(high.strip()) or None)
-    if raw.startswith("{") and raw.endswith("}"):
-        return AnyOf(tuple(_unquote(v) for v in raw[1:-1].split()))
-    if raw.startswith("(") and raw.endswith(")"):
-        return AllOf(tuple(_unquote(v) for v in raw[1:-1].split()))
-    if raw.startswith("~"):
-        return Fuzzy(_unquote(raw[1:]))
-    return _unquote(raw)
+def _list_values(body: str) -> tuple[str, ...]:
+    return tuple(_unquote(v) for v in _split(body.strip(), " ") if v.strip())
 
 
-def query_parse(raw: str | None) -> dict[str, Value]:
-    """The keywords of a `q` parameter. Raises BadRequest."""
-    keywords: dict[str, Value] = {}
-    if not raw:
-        return keywords
-    raw = unquote(raw)  # Harbor unescapes the value once more
-    if "\x00" in raw:
-        raise BadRequest(_("The query must not contain NUL characters."))
-    for param in raw.split(","):
-        key, sep, value = param.partition("=")
+def parse_query(q: str) -> dict[str, Term]:
+    """The terms of a `q` parameter; raises BadRequest for a malformed one."""
+    terms: dict[str, Term] = {}
+    if not q.strip():
+        return terms
+    if "\x00" in q:  # PostgreSQL can neither store nor compare one
+        raise BadRequest(_("A query cannot contain a NUL character."))
+    for part in _split(q, ","):
+        key, sep, raw = part.partition("=")
         key = key.strip()
-        if not sep or not key or not value:
-            raise BadRequest(
-                _('Each query term must be "key=value", with neither empty: %(term)s') % {"term": param}
-            )
-        try:
-            keywords[key] = _value(value.strip())
-        except ValueError:
-            raise BadRequest(_("Invalid query value: %(value)s") % {"value": value}) from None
-    return keywords
-
-
-def sort_parse(raw: str | None, fields: Mapping[str, str]) -> list[str]:
-    """ORM `order_by` terms for `sort=k1,-k2`, keeping the keys in `fields` (key -> ORM field)."""
-    terms = []
-    for item in (raw or "").split(","):
-        item = item.strip()
-        descending = item.startswith("-")
-        field = fields.get(item.lstrip("-"))
-        if field:
-            terms.append(f"-{field}" if descending else field)
+        if not sep or not key:
+            raise BadRequest(_("Invalid query term %(term)s: use key=value.") % {"term": part[:100]})
+        raw = raw.strip()
+        if raw.startswith("~"):
+            term = Term("fuzzy", (_unquote(raw[1:]),))
+        elif raw.startswith("[") and raw.endswith("]"):
+            low, tilde, high = raw[1:-1].partition("~")
+            if not tilde:
+                raise BadRequest(_("Invalid range %(value)s: use [min~max].") % {"value": raw[:100]})
+            term = Term("range", (_unquote(low), _unquote(high)))
+        elif raw.startswith("{") and raw.endswith("}"):
+            term = Term("union", _list_values(raw[1:-1]))
+        elif raw.startswith("(") and raw.endswith(")"):
+            term = Term("intersection", _list_values(raw[1:-1]))
+        else:
+            term = Term("exact", (_unquote(raw),))
+        terms[key] = term
     return terms
 
 
-def text(value: str) -> str:
-    return value
+INT64_MAX = 2**63 - 1
 
 
-def int64(value: str) -> int:
-    number = int(value)
-    if not -INT64_MAX <= number <= INT64_MAX:
-        raise ValueError(value)
+def _as_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(_("%(value)s is not an integer.") % {"value": value[:50]}) from None
+    if not -INT64_MAX <= number <= INT64_MAX:  # the database could not compare it (a 500)
+        raise BadRequest(_("%(value)s is out of range.") % {"value": value[:50]})
     return number
 
 
-def boolean(value: str) -> bool:
-    lowered = value.lower()
-    if lowered not in {"true", "false", "1", "0"}:
-        raise ValueError(value)
-    return lowered in {"true", "1"}
+def _as_time(value: str) -> datetime:
+    parsed = parse_datetime(value.replace(" ", "T", 1)) if value else None
+    if parsed is None:
+        raise BadRequest(_('%(value)s is not a time: use "2006-01-02 15:04:05".') % {"value": value[:50]})
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
-Field = tuple[str, Callable[[str], Any]]
+def _as_bool(value: str) -> bool:
+    if value.lower() in {"true", "1"}:
+        return True
+    if value.lower() in {"false", "0"}:
+        return False
+    raise BadRequest(_("%(value)s is not true or false.") % {"value": value[:50]})
 
 
-def query_filter(queryset: QuerySet, keywords: Mapping[str, Value], fields: Mapping[str, Field]) -> QuerySet:
-    """`queryset` filtered by the keywords it knows (key -> (ORM field, converter)). Raises BadRequest."""
-    for key, value in keywords.items():
-        if key not in fields:
-            continue
-        field, convert = fields[key]
-        try:
-            if isinstance(value, Fuzzy):
-                if convert is not text:
-                    raise ValueError(value.value)  # only text matches fuzzily
-                queryset = queryset.filter(**{f"{field}__icontains": value.value})
-            elif isinstance(value, Range):
-                if value.low is not None:
-                    queryset = queryset.filter(**{f"{field}__gte": convert(value.low)})
-                if value.high is not None:
-                    queryset = queryset.filter(**{f"{field}__lte": convert(value.high)})
-            elif isinstance(value, AnyOf):
-                queryset = queryset.filter(**{f"{field}__in": [convert(v) for v in value.values]})
-            elif isinstance(value, AllOf):
-                condition = Q()
-                for item in value.values:
-                    condition &= Q(**{field: convert(item)})
-                queryset = queryset.filter(condition)
-            else:
-                queryset = queryset.filter(**{field: convert(value)})
-        except ValueError:
-            raise BadRequest(_("Invalid value for %(key)s in the query.") % {"key": key}) from None
-    return queryset
+_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "str": str,
+    "int": _as_int,
+    "time": _as_time,
+    "bool": _as_bool,
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """How a query key filters: the model field path and the value type (str, int, time, bool)."""
+
+    path: str
+    type: str = "str"
+
+
+def query_filter(queryset: QuerySet, q: str | dict[str, Term], fields: dict[str, Field]) -> QuerySet:
+    """`queryset` filtered by the `q` parameter (or its terms, parsed already) over the keys in `fields`."""
+    terms = parse_query(q) if isinstance(q, str) else q
+    for key, term in terms.items():
+        field = fields.get(key)
+        if field is None:
+            raise BadRequest(
+                _("Unsupported query key %(key)s; supported: %(keys)s.")
+                % {"key": key[:50], "keys": ", ".join(sorted(fields))}
+            )
+        convert = _CONVERTERS[field.type]
+        if term.kind == "fuzzy":
+            if field.type != "str":
+                raise BadRequest(_("The key %(key)s cannot be matched fuzzily.") % {"key": key})
+            queryset = queryset.filter(**{f"{field.path}__icontains": term.values[0]})
+        elif term.kind == "range":
+            low, high = term.values
+            if field.type not in {"int", "time"}:
+                raise BadRequest(_("The key %(key)s cannot be given a range.") % {"key": key})
+            if low:
+                queryset = queryset.filter(**{f"{field.path}__gte": convert(low)})
+            if high:
+                queryset = queryset.filter(**{f"{field.path}__lte": convert(high)})
+        elif term.kind == "union":
+            queryset = queryset.filter(**{f"{field.path}__in": [convert(v) for v in term.values]})
+        elif term.kind == "intersection":
+            for value in term.values:
+                queryset = queryset.filter(**{field.path: convert(value)})
+        else:
+            queryset = queryset.filter(Q(**{field.path: convert(term.values[0])}))
+    return queryset.distinct() if any(t.kind == "intersection" for t in terms.values()) else queryset
+
+
+def query_sort(queryset: QuerySet, sort: str, fields: dict[str, str], default: list[str]) -> QuerySet:
+    """`queryset` ordered by `sort` ("a,-b") over the keys in `fields` (key -> model field path)."""
+    order = []
+    for item in (s.strip() for s in sort.split(",") if s.strip()):
+        descending = item.startswith("-")
+        key = item.lstrip("-")
+        path = fields.get(key)
+        if path is None:
+            raise BadRequest(
+                _("Unsupported sort key %(key)s; supported: %(keys)s.")
+                % {"key": key[:50], "keys": ", ".join(sorted(fields))}
+            )
+        order.append(f"-{path}" if descending else path)
+    return queryset.order_by(*(order or default))

@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "guardian",
+    "django_celery_beat",
     "audit",
     "projects",
     "images",
@@ -252,6 +253,22 @@ ROBOT_TOKEN_DURATION_DAYS = env_int("HARBORPY_ROBOT_TOKEN_DURATION_DAYS", 30, mi
 
 ADMIN_PASSWORD = env_secret("HARBORPY_ADMIN_PASSWORD")
 
+# --- Audit -------------------------------------------------------------------------------------
+
+# Record every manifest pull in the audit trail (large registries often switch this off).
+AUDIT_PULL = env_bool("HARBORPY_AUDIT_PULL", True)
+# Pull records, pull counts and pull times are written in batches (images/pulls.py).
+PULL_FLUSH_SECONDS = env_int("HARBORPY_PULL_FLUSH_SECONDS", 2, minimum=0)
+PULL_FLUSH_MAX = env_int("HARBORPY_PULL_FLUSH_MAX", 500, minimum=1)
+# Forward every audit record to syslog (RFC 5424): udp://host:514 or tcp://host:601.
+AUDIT_SYSLOG_URL = env_str("HARBORPY_AUDIT_SYSLOG_URL")
+if AUDIT_SYSLOG_URL:
+    _syslog = urlsplit(AUDIT_SYSLOG_URL)
+    if _syslog.scheme not in {"udp", "tcp"} or not _syslog.hostname or not _syslog.port:
+        raise ImproperlyConfigured(
+            "HARBORPY_AUDIT_SYSLOG_URL must look like udp://host:514 or tcp://host:601"
+        )
+
 # --- Registry -----------------------------------------------------------------------------------
 
 REGISTRY_SERVICE = env_str("HARBORPY_REGISTRY_SERVICE", "harbor-registry")
@@ -325,6 +342,8 @@ else:
         "data_folder_processed": str(_broker_dir / "processed"),
     }
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Schedules set at run time (audit purge, later GC and replication) live in the database.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 

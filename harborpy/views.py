@@ -1,4 +1,4 @@
-"""Site-wide views: health, and error pages that speak JSON to API and registry clients."""
+"""Site-wide views: error pages that speak JSON to API and registry clients."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ from django.views import defaults
 
 from harborpy.errors import BadRequest, Denied, HarborError, NotFound, error_body
 from harborpy.handlers import is_registry_path
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "healthy"})
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -27,6 +27,8 @@ class Repository(models.Model):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("creation time"), auto_now_add=True)
     updated_at = models.DateTimeField(_("update time"), auto_now=True)
+    # Counted in batches by images.pulls, never with a write per pull.
+    pull_count = models.BigIntegerField(_("pull count"), default=0)
 
     class Meta:
         verbose_name = _("repository")
@@ -87,6 +89,9 @@ class Artifact(models.Model):
     subject_digest = models.CharField(_("subject"), max_length=DIGEST_MAX_LENGTH, blank=True)
     annotations = models.JSONField(_("annotations"), default=dict, blank=True)
     pushed_at = models.DateTimeField(_("push time"), auto_now_add=True)
+    # Updated in batches by images.pulls, never with a write per pull.
+    pulled_at = models.DateTimeField(_("pull time"), null=True, blank=True)
+    pull_count = models.BigIntegerField(_("pull count"), default=0)
     blobs = models.ManyToManyField(Blob, through="ArtifactBlob", related_name="artifacts")
 
     class Meta:

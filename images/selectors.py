@@ -42,12 +42,12 @@ _REPOSITORY_BLOB = sql.table(RepositoryBlob)
 
 # Table names come from model metadata and every value is a query parameter.
 _ARTIFACT_BY_TAG_SQL = (
-    "SELECT a.id, a.repository_id, a.digest, a.media_type, {payload} "  # noqa: S608
+    "SELECT a.id, a.repository_id, a.digest, a.media_type, {payload}, r.project_id "  # noqa: S608
     f"FROM {_ARTIFACT} a JOIN {_TAG} t ON t.artifact_id = a.id "
     f"JOIN {_REPOSITORY} r ON r.id = t.repository_id WHERE r.name = %s AND t.name = %s"
 )
 _ARTIFACT_BY_DIGEST_SQL = (
-    "SELECT a.id, a.repository_id, a.digest, a.media_type, {payload} "  # noqa: S608
+    "SELECT a.id, a.repository_id, a.digest, a.media_type, {payload}, r.project_id "  # noqa: S608
     f"FROM {_ARTIFACT} a JOIN {_REPOSITORY} r ON r.id = a.repository_id "
     "WHERE r.name = %s AND a.digest = %s"
 )
@@ -79,7 +79,12 @@ def artifact_get(*, repository_name: str, reference: str, with_manifest: bool = 
         _raise_unknown(
             repository_name, ManifestUnknown(detail={"name": repository_name, "reference": reference})
         )
-    artifact = Artifact(id=row[0], repository_id=row[1], digest=row[2], media_type=row[3])
+    artifact = Artifact(
+        id=row[0],
+        repository=Repository(id=row[1], project_id=row[5], name=repository_name),
+        digest=row[2],
+        media_type=row[3],
+    )
     if with_manifest:
         artifact.manifest = bytes(row[4])
         artifact.manifest_size = len(artifact.manifest)

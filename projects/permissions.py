@@ -273,3 +273,207 @@ def can_read_robots(
 def can_change_quota(principal: Any) -> bool:
     """Set a project's storage quota: quotas are the system admin's, in Harbor."""
     return is_system_admin(principal)
+
+
+def projects_with_action(principal: Any, action: Action) -> QuerySet[Project]:
+    """Projects where `principal` may perform `action` (public projects grant only pull)."""
+    if action is Action.PULL:
+        return projects_visible_to(principal)
+    if not (principal.is_authenticated and principal.is_active):
+        return Project.objects.none()
+    if is_system_admin(principal):
+        return Project.objects.all()
+    if is_robot(principal):
+        # A robot has a permission row per project, a handful at most; JSON lookups differ by database.
+        rows = [row for row in RobotPermission.objects.filter(robot=principal) if str(action) in row.actions]
+        if any(row.project_id is None for row in rows):
+            return Project.objects.all()  # a system robot covering every project
+        ids = [row.project_id for row in rows if principal.project_id in (None, row.project_id)]
+        return Project.objects.filter(pk__in=ids)
+    granted = Q(permission__codename=action, permission__content_type__app_label="projects")
+    as_user = ProjectUserObjectPermission.objects.filter(granted, user=principal).values("content_object_id")
+    as_group = ProjectGroupObjectPermission.objects.filter(granted, group__user=principal).values(
+        "content_object_id"
+    )
+    return Project.objects.filter(Q(pk__in=as_user) | Q(pk__in=as_group))
+
+
+def can_read_all_audit_logs(principal: Any) -> bool:
+    return is_system_admin(principal)
+
+
+# --- Users, groups and system settings --------------------------------------------------------
+
+AUTH_MODE_DB = "db_auth"
+AUTH_MODE_LDAP = "ldap_auth"
+
+
+def auth_mode() -> str:
+    """Harbor's name for where passwords are checked: "ldap_auth" when LDAP is on, else "db_auth"."""
+    return AUTH_MODE_LDAP if getattr(settings, "LDAP_ENABLED", False) else AUTH_MODE_DB
+
+
+def is_user_itself(principal: Any, user: User) -> bool:
+    """Whether `principal` is the person `user` (a robot never is, whatever its id)."""
+    return (
+        principal.is_authenticated
+        and principal.is_active
+        and not is_robot(principal)
+        and principal.pk == user.pk
+    )
+
+
+def can_create_user(principal: Any) -> bool:
+    """Local users are created by system admins, or by anonymous callers under self-registration.
+
+    Harbor refuses local users while another authentication mode (LDAP) is on.
+    """
+    if auth_mode() != AUTH_MODE_DB:
+        return False
+    return is_system_admin(principal) or can_self_register(principal)
+
+
+def can_read_user(principal: Any, user: User) -> bool:
+    """A user's profile: the user itself and system admins."""
+    return is_system_admin(principal) or is_user_itself(principal, user)
+
+
+def can_edit_user(principal: Any, user: User) -> bool:
+    """Change a user's profile or password: the user itself and system admins."""
+    return is_system_admin(principal) or is_user_itself(principal, user)
+
+
+def can_search_users(principal: Any) -> bool:
+    """Look users and groups up by name (to add them as members): anyone logged in."""
+    return bool(principal.is_authenticated and principal.is_active)
+
+
+def can_manage_configurations(principal: Any) -> bool:
+    """Read and change the system settings, read the volumes."""
+    return is_system_admin(principal)
+
+
+# The RBAC policies (resource, action) Harbor reports for a project scope, by the harborpy action
+# that grants them. Resource "" is the project itself. Written from Harbor's role policies, for the
+# resources harborpy has and as harborpy enforces them.
+PROJECT_POLICIES: dict[Action, tuple[tuple[str, str], ...]] = {
+    Action.PULL: (
+        ("", "read"),
+        ("quota", "read"),
+        ("repository", "list"),
+        ("repository", "pull"),
+        ("configuration", "read"),
+        ("tag", "list"),
+        ("accessory", "list"),
+        ("artifact", "read"),
+        ("artifact", "list"),
+        ("artifact-addition", "read"),
+    ),
+    Action.READ_MEMBERS: (
+        ("member", "read"),
+        ("member", "list"),
+        ("label", "read"),
+        ("label", "list"),
+        ("repository", "read"),
+        ("robot", "read"),
+        ("robot", "list"),
+    ),
+    Action.READ_LOGS: (("log", "list"),),
+    Action.PUSH: (
+        ("repository", "create"),
+        ("repository", "update"),
+        ("repository", "push"),
+        ("artifact", "create"),
+        ("tag", "create"),
+        ("artifact-label", "create"),
+        ("artifact-label", "delete"),
+    ),
+    Action.DELETE: (("repository", "delete"), ("artifact", "delete"), ("tag", "delete")),
+    Action.MANAGE_RULES: (
+        ("metadata", "create"),
+        ("metadata", "read"),
+        ("metadata", "update"),
+        ("metadata", "delete"),
+        ("label", "create"),
+        ("label", "update"),
+        ("label", "delete"),
+        ("immutable-tag", "create"),
+        ("immutable-tag", "update"),
+        ("immutable-tag", "delete"),
+        ("immutable-tag", "list"),
+        ("tag-retention", "create"),
+        ("tag-retention", "read"),
+        ("tag-retention", "update"),
+        ("tag-retention", "delete"),
+        ("tag-retention", "list"),
+        ("tag-retention", "operate"),
+    ),
+    Action.ADMIN: (
+        ("", "update"),
+        ("", "delete"),
+        ("member", "create"),
+        ("member", "update"),
+        ("member", "delete"),
+        ("robot", "create"),
+        ("robot", "update"),
+        ("robot", "delete"),
+        ("configuration", "update"),
+    ),
+}
+
+# The system-scope policies of a system admin, for the resources harborpy has.
+SYSTEM_POLICIES: tuple[tuple[str, str], ...] = (
+    ("audit-log", "list"),
+    ("configuration", "read"),
+    ("configuration", "update"),
+    ("project", "create"),
+    ("project", "list"),
+    ("registry", "create"),
+    ("registry", "read"),
+    ("registry", "update"),
+    ("registry", "delete"),
+    ("registry", "list"),
+    ("replication", "create"),
+    ("replication", "read"),
+    ("replication", "list"),
+    ("replication-policy", "create"),
+    ("replication-policy", "read"),
+    ("replication-policy", "update"),
+    ("replication-policy", "delete"),
+    ("replication-policy", "list"),
+    ("robot", "create"),
+    ("robot", "read"),
+    ("robot", "update"),
+    ("robot", "delete"),
+    ("robot", "list"),
+    ("system-volumes", "read"),
+    ("user", "create"),
+    ("user", "read"),
+    ("user", "update"),
+    ("user", "delete"),
+    ("user", "list"),
+    ("user-group", "create"),
+    ("user-group", "read"),
+    ("user-group", "update"),
+    ("user-group", "delete"),
+    ("user-group", "list"),
+)
+
+
+def project_policies(principal: Any, project: Project) -> list[tuple[str, str]]:
+    """Harbor's (resource, action) policies `principal` holds in `project`, resources relative to it."""
+    actions = project_actions(principal, project)
+    policies: dict[tuple[str, str], None] = {}
+    for action in Action:  # in the order of the enum, so the answer is stable
+        if action in actions:
+            policies.update(dict.fromkeys(PROJECT_POLICIES[action]))
+    return list(policies)
+
+
+def system_policies(principal: Any) -> list[tuple[str, str]]:
+    """Harbor's (resource, action) policies `principal` holds in the system scope."""
+    if is_system_admin(principal):
+        return list(SYSTEM_POLICIES)
+    if can_create_project(principal):
+        return [("project", "create")]
+    return []

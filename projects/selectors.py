@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from harborpy import query, sql
 from projects.models import Project, ProjectMember, Robot, RobotPermission
-from projects.permissions import projects_visible_to
+from projects.permissions import auth_mode, projects_visible_to, system_settings
 
 # Every anonymous or Basic-authenticated registry request looks its project up: written out
 # (see harborpy/sql.py).
@@ -34,12 +35,12 @@ def principal_by_username(username: str) -> Any:
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-# Harbor's project list filters: its `q` keys (key -> ORM field, converter) and its sort keys.
-PROJECT_QUERY_FIELDS: dict[str, query.Field] = {
-    "name": ("name", query.text),
-    "public": ("is_public", query.boolean),
-    "owner": ("owner__username", query.text),
-    "project_id": ("pk", query.int64),
+# Harbor's project list filters: its `q` keys (key -> field and type) and its sort keys.
+PROJECT_QUERY_FIELDS = {
+    "name": query.Field("name"),
+    "public": query.Field("is_public", "bool"),
+    "owner": query.Field("owner__username"),
+    "project_id": query.Field("pk", "int"),
 }
 PROJECT_SORT_FIELDS = {
     "name": "name",
@@ -52,30 +53,27 @@ PROJECT_SORT_FIELDS = {
 def project_list(
     *,
     principal: Any,
-    keywords: Mapping[str, query.Value] | None = None,
+    q: str = "",
+    sort: str = "",
     name: str = "",
     owner: str = "",
     public: bool | None = None,
-    order: Sequence[str] = (),
 ) -> QuerySet[Project]:
     """Projects `principal` may see, with their owner and `repo_count`, filtered as Harbor's list is
-    (`keywords` of its q, a part of the name, the owner's username, the visibility), by name or `order`.
+    (its `q` and `sort`, a part of the name, the owner's username, the visibility); by name unless sorted.
 
-    Raises BadRequest for a q value of the wrong type.
+    Raises BadRequest for a malformed q or sort.
     """
-    # `repositories` is images.Repository's reverse relation: counted without importing the higher app.
-    projects = query.query_filter(projects_visible_to(principal), keywords or {}, PROJECT_QUERY_FIELDS)
+    projects = query.query_filter(projects_visible_to(principal), q, PROJECT_QUERY_FIELDS)
     if name:
         projects = projects.filter(name__icontains=name)
     if owner:
         projects = projects.filter(owner__username=owner)
     if public is not None:
         projects = projects.filter(is_public=public)
-    return (
-        projects.select_related("owner")
-        .annotate(repo_count=Count("repositories", distinct=True))
-        .order_by(*order or ["name"], "pk")
-    )
+    # `repositories` is images.Repository's reverse relation: counted without importing the higher app.
+    projects = projects.select_related("owner").annotate(repo_count=Count("repositories", distinct=True))
+    return query.query_sort(projects, sort, PROJECT_SORT_FIELDS, ["name", "pk"])
 
 
 def project_find(*, name: str | None = None, pk: int | None = None) -> Project | None:
@@ -133,22 +131,22 @@ def member_counts(*, project: Project) -> dict[int, int]:
     return {role: count for role, count in rows}
 
 
-ROBOT_QUERY_FIELDS: dict[str, query.Field] = {"name": ("name", query.text)}
+ROBOT_QUERY_FIELDS = {"name": query.Field("name")}
 ROBOT_SORT_FIELDS = {"name": "name", "creation_time": "created_at", "update_time": "updated_at", "id": "pk"}
 
 
 def robot_list(
-    *, project: Project | None, keywords: Mapping[str, query.Value] | None = None, order: Sequence[str] = ()
+    *, project: Project | None, terms: dict[str, query.Term] | None = None, sort: str = ""
 ) -> QuerySet[Robot]:
-    """The robots of `project`, or the system robots, filtered by Harbor's q `keywords` (name); with
-    their permissions and those projects. Raises BadRequest."""
+    """The robots of `project`, or the system robots, filtered by Harbor's q `terms` (name) and sorted;
+    with their permissions and those projects. Raises BadRequest."""
     robots = (
         Robot.objects.filter(project=project) if project is not None else Robot.objects.filter(project=None)
     )
-    robots = query.query_filter(robots, keywords or {}, ROBOT_QUERY_FIELDS)
-    return robots.prefetch_related(
+    robots = query.query_filter(robots, terms or {}, ROBOT_QUERY_FIELDS).prefetch_related(
         Prefetch("permissions", queryset=RobotPermission.objects.select_related("project").order_by("pk"))
-    ).order_by(*order, "pk")
+    )
+    return query.query_sort(robots, sort, ROBOT_SORT_FIELDS, ["pk"])
 
 
 def robot_get(*, pk: int) -> Robot | None:
@@ -160,3 +158,24 @@ def robot_get(*, pk: int) -> Robot | None:
         )
         .first()
     )
+
+
+# Harbor's configuration items harborpy has, and which of them an admin may change at run time
+# (the others come from the environment).
+EDITABLE_CONFIGURATIONS = frozenset({"self_registration", "project_creation_restriction"})
+READ_ONLY_CONFIGURATIONS = frozenset({"auth_mode", "token_expiration"})
+
+
+def configuration_items() -> dict[str, dict[str, Any]]:
+    """GET /configurations: each item as Harbor's {"value", "editable"}."""
+    current = system_settings()
+    values: dict[str, Any] = {
+        "auth_mode": auth_mode(),
+        "project_creation_restriction": current.project_creation_restriction,
+        "self_registration": current.self_registration,
+        # Harbor counts minutes; harborpy's setting is in seconds.
+        "token_expiration": settings.REGISTRY_TOKEN_EXPIRATION // 60,
+    }
+    return {
+        key: {"value": value, "editable": key in EDITABLE_CONFIGURATIONS} for key, value in values.items()
+    }

@@ -35,6 +35,12 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _pulls_written_at_once(settings):
+    """Pull records are batched in production (images/pulls.py); tests see each one written at once."""
+    settings.PULL_FLUSH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield

@@ -21,6 +21,7 @@ from harborpy.errors import BadRequest, HarborError, NotFound, Unsupported
 from images import media_types as mt
 from images.errors import BlobUploadUnknown, PaginationNumberInvalid, RegistryUnauthorized
 from images.names import validate_digest, validate_repository_name
+from images.pulls import pull_record
 from images.registry import responses
 from images.registry.auth import (
     authenticate_caller,
@@ -174,6 +175,16 @@ class ManifestView(RegistryView):
         artifact = artifact_get(repository_name=name, reference=reference, with_manifest=not head)
         artifact = self._negotiate(request, artifact, head)
         payload = None if head else bytes(artifact.manifest)
+        if not head:
+            pull_record(
+                artifact_id=artifact.pk,
+                repository_id=artifact.repository.pk,
+                project_id=artifact.repository.project_id,
+                repository_name=name,
+                reference=reference,
+                actor=self.caller.username,
+                address=request.META.get("REMOTE_ADDR"),
+            )
         return responses.manifest_response(
             media_type=artifact.media_type,
             digest=artifact.digest,
@@ -215,6 +226,8 @@ class ManifestView(RegistryView):
             reference=reference,
             content_type=request.META.get("CONTENT_TYPE", ""),
             payload=payload,
+            actor=self.caller.username,
+            address=request.META.get("REMOTE_ADDR"),
         )
         headers = {
             "Location": self.location(f"/v2/{name}/manifests/{artifact.digest}"),
@@ -225,7 +238,12 @@ class ManifestView(RegistryView):
         return responses.empty_response(201, headers)
 
     def delete(self, request: HttpRequest, name: str, reference: str) -> HttpResponse:
-        manifest_delete(repository_name=name, reference=reference)
+        manifest_delete(
+            repository_name=name,
+            reference=reference,
+            actor=self.caller.username,
+            address=request.META.get("REMOTE_ADDR"),
+        )
         return responses.empty_response(202, {})
 
 

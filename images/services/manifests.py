@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from harborpy import sql
 from images.digests import CANONICAL_ALGORITHM, digest_algorithm, digest_of, is_digest
 from images.errors import (
@@ -17,9 +18,10 @@ from images.errors import (
 )
 from images.manifests import ParsedManifest, parse_manifest
 from images.models import Artifact, ArtifactBlob, ArtifactReference, Blob, Repository, RepositoryBlob, Tag
-from images.names import validate_reference
+from images.names import project_name_of, validate_reference
 from images.selectors import artifact_get
 from images.services.repositories import repository_get_or_create_for_push
+from projects.models import Project
 
 
 def _referenced_blobs(repository: Repository, parsed: ParsedManifest) -> list[Blob]:
@@ -130,8 +132,18 @@ _ARTIFACT_ID_SQL = (
 
 
 @transaction.atomic
-def manifest_push(*, repository_name: str, reference: str, content_type: str, payload: bytes) -> Artifact:
+def manifest_push(
+    *,
+    repository_name: str,
+    reference: str,
+    content_type: str,
+    payload: bytes,
+    actor: str = "",
+    address: str | None = None,
+) -> Artifact:
     """Store a manifest and, for a tag reference, point the tag at it. Idempotent per digest.
+
+    `actor` is the pusher's username ("" for anonymous), recorded in the audit trail with `address`.
 
     Raises ManifestInvalid, DigestInvalid, ManifestBlobUnknown, TagInvalid, NameUnknown.
     """
@@ -153,12 +165,23 @@ def manifest_push(*, repository_name: str, reference: str, content_type: str, pa
         artifact = _artifact_create(repository, digest, parsed, payload)
     if not by_digest:
         tag_move(repository=repository, name=reference, artifact=artifact)
+    audit_record(
+        actor=actor or None,
+        operation="create",
+        resource_type="artifact",
+        resource=f"{repository_name}@{digest}" if by_digest else f"{repository_name}:{reference}",
+        project=Project(id=repository.project_id, name=project_name_of(repository_name)),
+        address=address,
+        detail={"digest": digest, "media_type": parsed.media_type},
+    )
     return artifact
 
 
 @transaction.atomic
-def manifest_delete(*, repository_name: str, reference: str) -> None:
-    """Delete a tag (by tag) or a manifest with all its tags (by digest).
+def manifest_delete(
+    *, repository_name: str, reference: str, actor: str = "", address: str | None = None
+) -> None:
+    """Delete a tag (by tag) or a manifest with all its tags (by digest), and audit it.
 
     Raises ManifestUnknown, NameUnknown, ManifestReferenced (a child of an index).
     """
@@ -167,12 +190,24 @@ def manifest_delete(*, repository_name: str, reference: str) -> None:
         deleted, _rows = Tag.objects.filter(repository__name=repository_name, name=reference).delete()
         if not deleted:
             artifact_get(repository_name=repository_name, reference=reference, with_manifest=False)
-        return
-    artifact = artifact_get(repository_name=repository_name, reference=reference, with_manifest=False)
-    try:
-        with transaction.atomic():
-            artifact.delete()
-    except RestrictedError:
-        raise ManifestReferenced(detail={"digest": reference}) from None
-    except Artifact.DoesNotExist:  # deleted concurrently
-        raise ManifestUnknown(detail={"digest": reference}) from None
+        project_id = Repository.objects.filter(name=repository_name).values_list("project_id", flat=True)[0]
+        resource_type, resource = "tag", f"{repository_name}:{reference}"
+    else:
+        artifact = artifact_get(repository_name=repository_name, reference=reference, with_manifest=False)
+        try:
+            with transaction.atomic():
+                artifact.delete()
+        except RestrictedError:
+            raise ManifestReferenced(detail={"digest": reference}) from None
+        except Artifact.DoesNotExist:  # deleted concurrently
+            raise ManifestUnknown(detail={"digest": reference}) from None
+        project_id = artifact.repository.project_id
+        resource_type, resource = "artifact", f"{repository_name}@{reference}"
+    audit_record(
+        actor=actor or None,
+        operation="delete",
+        resource_type=resource_type,
+        resource=resource,
+        project=Project(id=project_id, name=project_name_of(repository_name)),
+        address=address,
+    )

@@ -75,7 +75,7 @@ class UserEntitySerializer(serializers.Serializer):
 class UserGroupRefSerializer(serializers.Serializer):
     id = _id_field()
     group_name = serializers.CharField(required=False, max_length=150)
-    group_type = serializers.ChoiceField(choices=UserGroup.Type.values, required=False)
+    group_type = serializers.ChoiceField(choices=UserGroup.Type.choices, required=False)
     ldap_group_dn = serializers.CharField(required=False, max_length=1024)
 
 

@@ -19,11 +19,11 @@ from rest_framework.response import Response
 
 from harborpy.apiviews import HarborApi
 from harborpy.errors import BadRequest, Denied, NotFound
-from harborpy.query import INT64_MAX, boolean, query_parse, sort_parse
+from harborpy.query import INT64_MAX
 from projects.api.scope import ProjectScopedApi, header_bool
 from projects.models import UNLIMITED, Project, Role
 from projects.permissions import Action, can_change_quota, can_create_project, is_system_admin
-from projects.selectors import PROJECT_SORT_FIELDS, member_roles, project_exists, project_list
+from projects.selectors import member_roles, project_exists, project_list
 from projects.services.projects import project_create, project_delete, project_update
 
 # current_user_role_id is the caller's strongest role, in Harbor's order of power.
@@ -173,11 +173,11 @@ class ProjectsApi(HarborApi):
                 raise BadRequest(_("%(name)s must be true or false.") % {"name": flag})
         projects = project_list(
             principal=request.user,
-            keywords=query_parse(params.get("q")),
+            q=params.get("q", ""),
+            sort=params.get("sort", ""),
             name=params.get("name", ""),
             owner=params.get("owner", ""),
-            public=boolean(params["public"]) if params.get("public") else None,
-            order=sort_parse(params.get("sort"), PROJECT_SORT_FIELDS),
+            public=params["public"] in ("true", "1") if params.get("public") else None,
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(projects, request, view=self)

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from harborpy.apiviews import HarborApi
 from harborpy.errors import BadRequest, Denied, NotFound
-from harborpy.query import Value, int64, query_parse, sort_parse
+from harborpy.query import INT64_MAX, Term, parse_query
 from projects.api.scope import integer_id, project_authorize
 from projects.models import Project, Robot
 from projects.permissions import (
@@ -38,7 +38,7 @@ from projects.permissions import (
     project_actions,
     project_visible,
 )
-from projects.selectors import ROBOT_SORT_FIELDS, project_find, robot_get, robot_list
+from projects.selectors import project_find, robot_get, robot_list
 from projects.services.robots import Grant, robot_create, robot_delete, robot_refresh_secret, robot_update
 
 LEVEL_SYSTEM, LEVEL_PROJECT = "system", "project"
@@ -218,10 +218,12 @@ class _RobotsApi(HarborApi):
         return robot
 
 
-def _plain(value: Value | None, name: str) -> str | None:
-    if value is not None and not isinstance(value, str):
+def _exact(term: Term | None, name: str) -> str | None:
+    if term is None:
+        return None
+    if term.kind != "exact":
         raise BadRequest(_("%(name)s must be an exact value.") % {"name": name})
-    return value
+    return term.values[0]
 
 
 class RobotsApi(_RobotsApi):
@@ -238,28 +240,27 @@ class RobotsApi(_RobotsApi):
         responses={200: RobotSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        keywords = query_parse(request.query_params.get("q"))
-        project = self.listed_project(keywords)
-        order = sort_parse(request.query_params.get("sort"), ROBOT_SORT_FIELDS)
-        return self.paginate(robot_list(project=project, keywords=keywords, order=order), RobotSerializer)
+        terms = parse_query(request.query_params.get("q", ""))
+        project = self.listed_project(terms)
+        robots = robot_list(project=project, terms=terms, sort=request.query_params.get("sort", ""))
+        return self.paginate(robots, RobotSerializer)
 
-    def listed_project(self, keywords: dict[str, Value]) -> Project | None:
+    def listed_project(self, terms: dict[str, Term]) -> Project | None:
         """Whose robots to list: the project of `Level=project,ProjectID=<id>` (or of the plain
         parameters level and project_id), or None for the system robots, Harbor's default.
-        Takes Level and ProjectID out of `keywords`; raises unless the caller may read them."""
+        Takes Level and ProjectID out of `terms`; raises unless the caller may read them."""
         params = self.request.query_params
-        level = _plain(keywords.pop("Level", None), "Level") or params.get("level") or LEVEL_SYSTEM
-        project_id = _plain(keywords.pop("ProjectID", None), "ProjectID") or params.get("project_id")
+        level = _exact(terms.pop("Level", None), "Level") or params.get("level") or LEVEL_SYSTEM
+        project_id = _exact(terms.pop("ProjectID", None), "ProjectID") or params.get("project_id")
         if level not in (LEVEL_SYSTEM, LEVEL_PROJECT):
             raise BadRequest(_("The level must be system or project."))
         project, actions = None, None
         if level == LEVEL_PROJECT:
             if not project_id:
                 raise BadRequest(_("Listing project robot accounts needs the ProjectID."))
-            try:
-                pk = int64(project_id)
-            except ValueError:
-                raise BadRequest(_("The ProjectID must be an integer.")) from None
+            if not (project_id.isascii() and project_id.isdigit()) or int(project_id) > INT64_MAX:
+                raise BadRequest(_("The ProjectID must be an integer."))
+            pk = int(project_id)
             project = project_find(pk=pk) if pk > 0 else None
             actions = project_authorize(self.request.user, project, None, label=project_id)
         if not can_read_robots(self.request.user, project, actions):

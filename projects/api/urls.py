@@ -5,10 +5,25 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import members, projects, robots, system
+from projects.api import (
+    audit_logs,
+    configurations,
+    members,
+    projects,
+    purge_audit,
+    robots,
+    system,
+    usergroups,
+    users,
+)
 
 urlpatterns = [
     *system.urlpatterns,
+    *configurations.urlpatterns,
+    *users.urlpatterns,
+    *usergroups.urlpatterns,
+    *audit_logs.urlpatterns,
+    *purge_audit.urlpatterns,
     *projects.urlpatterns,
     *members.urlpatterns,
     *robots.urlpatterns,

@@ -18,3 +18,13 @@ def test_openapi_schema_lists_the_api(client, db):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert "/api/v2.0/ping" in schema["paths"]
+
+
+def test_the_api_is_browsable_in_a_browser_session(client, admin):
+    client.force_login(admin)
+
+    response = client.get("/api/v2.0/audit-logs", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Audit Log List" in response.content

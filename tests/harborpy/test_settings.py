@@ -39,6 +39,12 @@ def start(tmp_path, **env: str) -> subprocess.CompletedProcess:
         ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL must be a postgres:// or sqlite:// URL"),
         ({"DATABASE_URL": "nonsense"}, "DATABASE_URL"),
         ({"REDIS_URL": "http://localhost"}, "REDIS_URL must be a redis:// URL"),
+        ({"HARBORPY_AUDIT_SYSLOG_URL": "syslog.example.com:514"}, "HARBORPY_AUDIT_SYSLOG_URL must look like"),
+        (
+            {"HARBORPY_AUDIT_SYSLOG_URL": "udp://syslog.example.com"},
+            "HARBORPY_AUDIT_SYSLOG_URL must look like",
+        ),
+        ({"HARBORPY_AUDIT_PULL": "sometimes"}, "HARBORPY_AUDIT_PULL must be a boolean"),
         ({"HARBORPY_EXTERNAL_URL": "registry.example.com"}, "HARBORPY_EXTERNAL_URL must look like"),
         ({"HARBORPY_S3_ENABLED": "true"}, "HARBORPY_S3_BUCKET must be set when HARBORPY_S3_ENABLED"),
         ({"HARBORPY_S3_PART_SIZE": "1024"}, "HARBORPY_S3_PART_SIZE must be at least"),

@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db
         "/api/v2.0/projects?name=%00",
         "/api/v2.0/projects?owner=a%00",
         "/api/v2.0/projects?q=name%3D~%00",
-        "/api/v2.0/projects?q=name%3D~%2500",  # Harbor unescapes q once more
         "/api/v2.0/projects/a%00b",
         "/api/v2.0/projects/a%00b/summary",
         "/api/v2.0/projects/secret/members?entityname=%00",

@@ -1,0 +1,29 @@
+"""Celery entry points of the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def purge_run_task(run_id: int) -> None:
+    from audit.services import purge_run_execute
+
+    purge_run_execute(run_id=run_id)
+
+
+@shared_task(acks_late=True)
+def purge_scheduled_task(parameters: dict[str, Any]) -> None:
+    """Fired by Celery beat on the purge schedule: record a run and execute it here."""
+    from audit.models import PurgeRun
+    from audit.services import PurgeParameters, purge_run_create, purge_run_execute
+
+    run = purge_run_create(
+        parameters=PurgeParameters.from_harbor(parameters),
+        actor="system",
+        kind=PurgeRun.Kind.SCHEDULE,
+        enqueue=False,
+    )
+    purge_run_execute(run_id=run.pk)
