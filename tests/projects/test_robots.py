@@ -11,7 +11,13 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from harborpy.errors import BadRequest, Conflict, Denied
 from projects.models import Role
-from projects.permissions import Action, actions_delegable, project_actions, projects_visible_to
+from projects.permissions import (
+    Action,
+    actions_delegable,
+    project_actions,
+    projects_visible_to,
+    projects_with_action,
+)
 from projects.services.robots import Grant, robot_create, robot_delete, robot_refresh_secret, robot_update
 from tests.conftest import RegistryClient, basic_auth
 from tests.factories import ProjectFactory
@@ -207,3 +213,12 @@ def test_a_project_robot_cannot_cover_every_project(project_admin, private_proje
             project=private_project,
             grants=[Grant(None, frozenset({Action.PULL}))],
         )
+
+
+def test_a_system_robot_covering_every_project_may_act_in_each(admin, private_project, library):
+    robot, _secret = robot_create(
+        creator=admin, name="pusher", grants=[Grant(None, frozenset({Action.PUSH}))]
+    )
+
+    assert set(projects_with_action(robot, Action.PUSH)) == {private_project, library}
+    assert list(projects_with_action(robot, Action.DELETE)) == []
