@@ -13,6 +13,9 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# LDAP support is optional: python-ldap needs C headers (libldap2-dev libsasl2-dev) and a compiler.
+	@$(BIN)/python -m pip install --quiet -e '.[dev,ldap]' >$(VENV)/ldap-install.log 2>&1 \
+		|| echo "note: LDAP support not installed (python-ldap did not build: apt-get install libldap2-dev libsasl2-dev gcc; see $(VENV)/ldap-install.log); the LDAP tests will skip"
 	touch $@
 
 run: $(VENV)/.installed

@@ -269,6 +269,71 @@ if AUDIT_SYSLOG_URL:
             "HARBORPY_AUDIT_SYSLOG_URL must look like udp://host:514 or tcp://host:601"
         )
 
+# --- LDAP / Active Directory --------------------------------------------------------------------
+# Setting HARBORPY_LDAP_URL switches LDAP on: users log in with their directory password (the API,
+# the admin site, `docker login`), their LDAP groups become Harbor user groups that can be project
+# members, and members of HARBORPY_LDAP_ADMIN_GROUP_DN are system admins. Database users (such as
+# the bootstrapped `admin`) keep logging in with their own password. Needs `pip install '.[ldap]'`.
+
+LDAP_URL = env_str("HARBORPY_LDAP_URL").strip()
+LDAP_ENABLED = bool(LDAP_URL)
+LDAP_BIND_DN = env_str("HARBORPY_LDAP_BIND_DN")
+LDAP_BIND_PASSWORD = env_secret("HARBORPY_LDAP_BIND_PASSWORD")
+LDAP_USER_BASE_DN = env_str("HARBORPY_LDAP_USER_BASE_DN")
+LDAP_USER_FILTER = env_str("HARBORPY_LDAP_USER_FILTER", "(objectClass=person)")
+LDAP_UID_ATTRIBUTE = env_str("HARBORPY_LDAP_UID_ATTRIBUTE", "uid")
+LDAP_SCOPE = env_str("HARBORPY_LDAP_SCOPE", "subtree").strip().lower()
+# Groups are searched under the user base DN when no group base DN is given (as Harbor does).
+LDAP_GROUP_BASE_DN = env_str("HARBORPY_LDAP_GROUP_BASE_DN") or LDAP_USER_BASE_DN
+LDAP_GROUP_FILTER = env_str("HARBORPY_LDAP_GROUP_FILTER", "(objectClass=groupOfNames)")
+LDAP_GROUP_TYPE = env_str("HARBORPY_LDAP_GROUP_TYPE", "nestedGroupOfNames").strip()
+LDAP_GROUP_NAME_ATTRIBUTE = env_str("HARBORPY_LDAP_GROUP_NAME_ATTRIBUTE", "cn")
+LDAP_ADMIN_GROUP_DN = env_str("HARBORPY_LDAP_ADMIN_GROUP_DN").strip()
+LDAP_START_TLS = env_bool("HARBORPY_LDAP_START_TLS", False)
+LDAP_TLS_CA_FILE = env_str("HARBORPY_LDAP_TLS_CA_FILE")
+LDAP_VERIFY_CERT = env_bool("HARBORPY_LDAP_VERIFY_CERT", True)
+LDAP_TIMEOUT = env_int("HARBORPY_LDAP_TIMEOUT", 5, minimum=1)
+LDAP_EMAIL_ATTRIBUTE = env_str("HARBORPY_LDAP_EMAIL_ATTRIBUTE", "mail")
+LDAP_REALNAME_ATTRIBUTE = env_str("HARBORPY_LDAP_REALNAME_ATTRIBUTE", "cn")
+# Seconds between two runs of the LDAP sync (groups, admin flag, deactivation); 0 turns it off.
+LDAP_SYNC_INTERVAL = env_int("HARBORPY_LDAP_SYNC_INTERVAL", 3600, minimum=0)
+LDAP_SCOPES = ("base", "onelevel", "subtree")
+LDAP_GROUP_TYPES = (
+    "groupOfNames",
+    "nestedGroupOfNames",
+    "groupOfUniqueNames",
+    "nestedGroupOfUniqueNames",
+    "activeDirectory",
+    "nestedActiveDirectory",
+    "posixGroup",
+)
+if LDAP_SCOPE not in LDAP_SCOPES:
+    raise ImproperlyConfigured(f"HARBORPY_LDAP_SCOPE must be base, onelevel or subtree, got {LDAP_SCOPE!r}")
+if LDAP_GROUP_TYPE not in LDAP_GROUP_TYPES:
+    raise ImproperlyConfigured(
+        f"HARBORPY_LDAP_GROUP_TYPE must be one of {', '.join(LDAP_GROUP_TYPES)}, got {LDAP_GROUP_TYPE!r}"
+    )
+if LDAP_ENABLED:
+    for _uri in LDAP_URL.split():
+        if urlsplit(_uri).scheme not in {"ldap", "ldaps"} or not urlsplit(_uri).netloc:
+            raise ImproperlyConfigured(
+                f"HARBORPY_LDAP_URL must look like ldap://host:389 or ldaps://host:636, got {_uri!r}"
+            )
+    _require("HARBORPY_LDAP_USER_BASE_DN", LDAP_USER_BASE_DN, "HARBORPY_LDAP_URL is set")
+    if LDAP_BIND_DN:
+        _require("HARBORPY_LDAP_BIND_PASSWORD", LDAP_BIND_PASSWORD, "HARBORPY_LDAP_BIND_DN is set")
+    if LDAP_TLS_CA_FILE and not Path(LDAP_TLS_CA_FILE).is_file():
+        raise ImproperlyConfigured(f"HARBORPY_LDAP_TLS_CA_FILE={LDAP_TLS_CA_FILE!r} is not a readable file")
+    try:
+        import django_auth_ldap  # noqa: F401  (python-ldap needs C headers: an optional extra)
+    except ImportError:
+        raise ImproperlyConfigured(
+            "HARBORPY_LDAP_URL is set but django-auth-ldap is not installed: pip install 'harborpy[ldap]' "
+            "(python-ldap builds against libldap2-dev and libsasl2-dev)"
+        ) from None
+    # First: an LDAP user is checked against the directory; a database user is left to ModelBackend.
+    AUTHENTICATION_BACKENDS.insert(0, "projects.ldap.LdapBackend")
+
 # --- Registry -----------------------------------------------------------------------------------
 
 REGISTRY_SERVICE = env_str("HARBORPY_REGISTRY_SERVICE", "harbor-registry")
@@ -346,6 +411,12 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+if LDAP_ENABLED and LDAP_SYNC_INTERVAL:
+    CELERY_BEAT_SCHEDULE["ldap-sync"] = {
+        "task": "projects.tasks.ldap_sync_task",
+        "schedule": LDAP_SYNC_INTERVAL,
+    }
 
 # --- REST framework -----------------------------------------------------------------------------
 

@@ -232,6 +232,11 @@ def can_manage_users(principal: Any) -> bool:
     return is_system_admin(principal)
 
 
+def can_manage_ldap(principal: Any) -> bool:
+    """Test an LDAP configuration, search the directory's users and groups, import its users."""
+    return is_system_admin(principal)
+
+
 def can_self_register(principal: Any) -> bool:
     return not principal.is_authenticated and system_settings().self_registration
 

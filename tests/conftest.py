@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from images.registry.tokens import token_issue
 from projects.models import Project, Role
 from projects.services.members import member_set_role
 from tests.factories import ProjectFactory, UserFactory
+from tests.support import slapd as slapd_support
 
 
 @pytest.fixture(autouse=True)
@@ -141,3 +143,56 @@ def api_client(db):
             return self
 
     return HarborApiClient()
+
+
+# --- LDAP: a real slapd -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory) -> Iterator[slapd_support.Slapd]:
+    """An OpenLDAP server on loopback for the whole session (skips when OpenLDAP or python-ldap is
+    missing; with HARBORPY_REQUIRE_LDAP=1, as in CI, that fails instead)."""
+    yield from _slapd(tmp_path_factory, tls=False)
+
+
+@pytest.fixture(scope="session")
+def slapd_tls(tmp_path_factory) -> Iterator[slapd_support.Slapd]:
+    """Another slapd, with a certificate from its own CA: StartTLS on `url`, TLS on `ldaps_url`."""
+    yield from _slapd(tmp_path_factory, tls=True)
+
+
+def _slapd(tmp_path_factory, *, tls: bool) -> Iterator[slapd_support.Slapd]:
+    if missing := slapd_support.missing_tools():
+        slapd_support.ldap_unavailable(
+            f"OpenLDAP is not installed ({', '.join(missing)} missing): apt-get install slapd ldap-utils"
+        )
+    try:
+        import django_auth_ldap  # noqa: F401
+        import ldap  # noqa: F401
+    except ImportError:
+        slapd_support.ldap_unavailable(
+            "django-auth-ldap/python-ldap is not installed: pip install -e '.[ldap]' "
+            "(needs libldap2-dev and libsasl2-dev)"
+        )
+    server = slapd_support.Slapd(root=tmp_path_factory.mktemp("slapd"), tls=tls)
+    try:
+        try:
+            server.start()
+        except slapd_support.SlapdError as exc:
+            pytest.fail(f"slapd did not start: {exc}", pytrace=False)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def ldap_server(slapd, settings, db) -> slapd_support.Slapd:
+    """The session's slapd with its baseline directory back, and harborpy using it for logins."""
+    slapd.reset()
+    for name, value in slapd_support.django_settings(slapd).items():
+        setattr(settings, name, value)
+    settings.AUTHENTICATION_BACKENDS = [
+        "projects.ldap.LdapBackend",
+        *(backend for backend in settings.AUTHENTICATION_BACKENDS if backend != "projects.ldap.LdapBackend"),
+    ]
+    return slapd

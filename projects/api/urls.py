@@ -8,6 +8,7 @@ from __future__ import annotations
 from projects.api import (
     audit_logs,
     configurations,
+    ldap,
     members,
     projects,
     purge_audit,
@@ -22,6 +23,7 @@ urlpatterns = [
     *configurations.urlpatterns,
     *users.urlpatterns,
     *usergroups.urlpatterns,
+    *ldap.urlpatterns,
     *audit_logs.urlpatterns,
     *purge_audit.urlpatterns,
     *projects.urlpatterns,

@@ -36,8 +36,35 @@ def _check_name(name: str) -> str:
     return name
 
 
+def dn_normalize(dn: str) -> str:
+    """A DN in one spelling: no spaces around `,` and `=`, lower case (DNs compare case-insensitively).
+
+    The LDAP backend stores group DNs this way (projects.ldap.normalize_dn), so a group an admin
+    enters as "CN=Devs, OU=Groups, DC=example, DC=org" is the group a login mirrors.
+    """
+    parts, current, escaped = [], [], False
+    for char in dn.strip():
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            current.append(char)
+            escaped = True
+        elif char == ",":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    rdns = []
+    for part in parts:
+        attribute, sep, value = part.partition("=")
+        rdns.append(f"{attribute.strip()}{sep}{value.strip()}" if sep else part.strip())
+    return ",".join(rdns).lower()
+
+
 def _check_dn(dn: str) -> str:
-    dn = dn.strip()
+    dn = dn_normalize(dn)
     if not dn:
         raise BadRequest(
             _("An LDAP group needs its DN (ldap_group_dn)."),

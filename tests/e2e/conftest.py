@@ -67,7 +67,7 @@ def repository(request: pytest.FixtureRequest) -> str:
 def _mark_server_logs(request: pytest.FixtureRequest) -> None:
     """Remember where the live servers' and dockerd's logs stand, to attach what a failing test caused."""
     marks = []
-    for name in ("live_registry", "sqlite_live_registry", "dockerd"):
+    for name in ("live_registry", "sqlite_live_registry", "ldap_registry", "dockerd"):
         if name in request.fixturenames:
             source = request.getfixturevalue(name)
             if all(source is not marked for _name, marked, _offset in marks):  # on SQLite the servers are one

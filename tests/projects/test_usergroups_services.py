@@ -175,3 +175,20 @@ def test_ensure_ldap_falls_back_to_a_hashed_name_when_the_dn_is_taken_too(admin)
 def test_ensure_ldap_refuses_an_invalid_dn(db):
     with pytest.raises(BadRequest):
         usergroup_ensure_ldap(dn="nonsense", name="x")
+
+
+def test_a_group_an_admin_enters_with_spaces_and_capitals_is_the_one_a_login_mirrors(admin):
+    from projects.services.usergroups import dn_normalize, usergroup_create
+
+    entered = usergroup_create(
+        actor=admin,
+        name="devs",
+        group_type=UserGroup.Type.LDAP,
+        ldap_group_dn="CN=Devs, OU=Groups, DC=example,DC=com",
+    )
+
+    mirrored = usergroup_ensure_ldap(dn=DN, name="devs")
+
+    assert mirrored.pk == entered.pk
+    assert entered.ldap_group_dn == DN
+    assert dn_normalize(r"cn=a\, b , ou=x") == r"cn=a\, b,ou=x"

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,10 +189,13 @@ def postgres_database(database_url: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve(*, base_dir: Path, database_url: str | None) -> Iterator[LiveServer]:
+def serve(
+    *, base_dir: Path, database_url: str | None, environment: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
     """A migrated, bootstrapped harborpy under gunicorn, stopped (and its database dropped) at the end.
 
     Without `database_url` the server uses SQLite in its data dir, the embedded default.
+    `environment` adds settings, e.g. the HARBORPY_LDAP_* of a test directory.
     """
     with contextlib.ExitStack() as stack:
         server_database_url = stack.enter_context(postgres_database(database_url)) if database_url else None
@@ -216,6 +219,7 @@ def serve(*, base_dir: Path, database_url: str | None) -> Iterator[LiveServer]:
         )
         if server_database_url:
             env["DATABASE_URL"] = server_database_url
+        env.update(environment or {})
         server = LiveServer(
             port=free_port(),
             env=env,
