@@ -23,7 +23,13 @@ from projects.api.scope import ProjectScopedApi, integer_id
 from projects.models import ProjectMember, Role, UserGroup
 from projects.permissions import Action
 from projects.selectors import member_get, member_list
-from projects.services.members import member_add, member_remove, member_set_role
+from projects.services.members import (
+    member_add,
+    member_ldap_group_onboard,
+    member_remove,
+    member_set_role,
+    member_user_onboard,
+)
 
 # Harbor's role names (its `role` table), as ProjectMemberEntity.role_name gives them.
 HARBOR_ROLE_NAMES = {
@@ -91,10 +97,11 @@ class RoleRequestSerializer(serializers.Serializer):
     role_id = serializers.IntegerField(min_value=1, max_value=INT64_MAX)
 
 
-def _member_entity(data: dict[str, Any]) -> tuple[Any, Any]:
+def _member_entity(data: dict[str, Any], actor: Any, address: str | None) -> tuple[Any, Any]:
     """The (user, group) a ProjectMember request names, in Harbor's order of precedence: user id,
-    group id, username, LDAP group DN, group name. Unknown ids are a 400, unknown names a 404 (as
-    Harbor answers when it cannot find the name to onboard)."""
+    group id, username, LDAP group DN, group name. With LDAP on, a username or group DN the
+    directory knows is onboarded first, as Harbor does. Unknown ids are a 400, unknown names a 404
+    (as Harbor answers when it cannot find the name to onboard)."""
     user_ref, group_ref = data.get("member_user", {}), data.get("member_group", {})
     users = get_user_model().objects
     groups = UserGroup.objects.select_related("group")
@@ -109,14 +116,14 @@ def _member_entity(data: dict[str, Any]) -> tuple[Any, Any]:
             raise BadRequest(_("Group %(id)s not found.") % {"id": group_ref["id"]})
         return None, found.group
     if user_ref.get("username"):
-        user = users.filter(username=user_ref["username"]).first()
+        user = member_user_onboard(username=user_ref["username"], actor=actor, address=address)
         if user is None:
             raise NotFound(_("User %(name)s not found.") % {"name": user_ref["username"]})
         return user, None
     if group_ref.get("ldap_group_dn"):
-        found = groups.filter(
-            group_type=UserGroup.Type.LDAP, ldap_group_dn__iexact=group_ref["ldap_group_dn"]
-        ).first()
+        found = member_ldap_group_onboard(
+            dn=group_ref["ldap_group_dn"], name=group_ref.get("group_name", ""), actor=actor
+        )
         if found is None:
             raise NotFound(_("Group %(name)s not found.") % {"name": group_ref["ldap_group_dn"]})
         return None, found.group
@@ -160,7 +167,7 @@ class ProjectMembersApi(ProjectScopedApi):
     def post(self, request: Request, project_name_or_id: str) -> Response:
         project = self.project_for(Action.ADMIN)
         data = self.validated(ProjectMemberSerializer, request.data)
-        user, group = _member_entity(data)
+        user, group = _member_entity(data, request.user, self.address)
         member = member_add(
             project=project,
             role=data["role_id"],
