@@ -248,6 +248,8 @@ if PROJECT_CREATION_RESTRICTION not in {"everyone", "adminonly"}:
 # A password verified once is remembered (as an HMAC of the credential, never in clear) for this
 # many seconds, so `docker pull` with Basic auth does not run the password hasher on every request.
 CREDENTIAL_CACHE_SECONDS = env_int("HARBORPY_CREDENTIAL_CACHE_SECONDS", 60, minimum=0)
+# Days a robot account lives when created without a duration (Harbor's robot_token_duration).
+ROBOT_TOKEN_DURATION_DAYS = env_int("HARBORPY_ROBOT_TOKEN_DURATION_DAYS", 30, minimum=1)
 
 ADMIN_PASSWORD = env_secret("HARBORPY_ADMIN_PASSWORD")
 
