@@ -133,6 +133,8 @@ class HarborPagination(BasePagination):
 
     default_page_size = 10
     max_page_size = 100
+    # A page past this one would need an offset the databases cannot take (a 500, not a 400).
+    max_page = 2**31 - 1
 
     def _int(self, request: Request, name: str, default: int, maximum: int | None = None) -> int:
         raw = request.query_params.get(name)
@@ -146,9 +148,17 @@ class HarborPagination(BasePagination):
             raise exceptions.ValidationError({name: [_("A positive integer is required.")]})
         return min(value, maximum) if maximum else value
 
+    def _page(self, request: Request) -> int:
+        page = self._int(request, "page", 1)
+        if page > self.max_page:
+            raise exceptions.ValidationError(
+                {"page": [_("The page number must be at most %(max)d.") % {"max": self.max_page}]}
+            )
+        return page
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
-        self.page = self._int(request, "page", 1)
+        self.page = self._page(request)
         self.page_size = self._int(request, "page_size", self.default_page_size, self.max_page_size)
         self.total = (
             queryset.count()

@@ -72,6 +72,8 @@ def parse_query(q: str) -> dict[str, Term]:
     terms: dict[str, Term] = {}
     if not q.strip():
         return terms
+    if "\x00" in q:  # PostgreSQL can neither store nor compare one
+        raise BadRequest(_("A query cannot contain a NUL character."))
     for part in _split(q, ","):
         key, sep, raw = part.partition("=")
         key = key.strip()
@@ -95,11 +97,17 @@ def parse_query(q: str) -> dict[str, Term]:
     return terms
 
 
+INT64_MAX = 2**63 - 1
+
+
 def _as_int(value: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadRequest(_("%(value)s is not an integer.") % {"value": value[:50]}) from None
+    if not -INT64_MAX <= number <= INT64_MAX:  # the database could not compare it (a 500)
+        raise BadRequest(_("%(value)s is out of range.") % {"value": value[:50]})
+    return number
 
 
 def _as_time(value: str) -> datetime:
@@ -133,9 +141,9 @@ class Field:
     type: str = "str"
 
 
-def query_filter(queryset: QuerySet, q: str, fields: dict[str, Field]) -> QuerySet:
-    """`queryset` filtered by the `q` parameter over the keys in `fields`."""
-    terms = parse_query(q)
+def query_filter(queryset: QuerySet, q: str | dict[str, Term], fields: dict[str, Field]) -> QuerySet:
+    """`queryset` filtered by the `q` parameter (or its terms, parsed already) over the keys in `fields`."""
+    terms = parse_query(q) if isinstance(q, str) else q
     for key, term in terms.items():
         field = fields.get(key)
         if field is None:

@@ -248,6 +248,8 @@ if PROJECT_CREATION_RESTRICTION not in {"everyone", "adminonly"}:
 # A password verified once is remembered (as an HMAC of the credential, never in clear) for this
 # many seconds, so `docker pull` with Basic auth does not run the password hasher on every request.
 CREDENTIAL_CACHE_SECONDS = env_int("HARBORPY_CREDENTIAL_CACHE_SECONDS", 60, minimum=0)
+# Days a robot account lives when created without a duration (Harbor's robot_token_duration).
+ROBOT_TOKEN_DURATION_DAYS = env_int("HARBORPY_ROBOT_TOKEN_DURATION_DAYS", 30, minimum=1)
 
 ADMIN_PASSWORD = env_secret("HARBORPY_ADMIN_PASSWORD")
 
@@ -398,11 +400,14 @@ else:
     _broker_dir = DATA_DIR / "celery"
     (_broker_dir / "out").mkdir(parents=True, exist_ok=True)
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+    (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        # kombu writes its exchange files to ./control unless told otherwise
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Schedules set at run time (audit purge, later GC and replication) live in the database.

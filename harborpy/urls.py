@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v2.0/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v2.0/", include("projects.api.urls")),
+    path("api/v2.0/", include("images.api.urls")),
 ]
 
 handler400 = "harborpy.views.bad_request"

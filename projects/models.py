@@ -245,17 +245,30 @@ class Robot(models.Model):
 
 
 class RobotPermission(models.Model):
-    """The actions (projects.permissions.Action values) a robot may perform in one project."""
+    """The actions (projects.permissions.Action values) a robot may perform in one project.
+
+    Without a project, in every project, present and future: Harbor's system robot "covering all
+    projects" (namespace "*"), which only a system admin may create.
+    """
 
     robot = models.ForeignKey(Robot, on_delete=models.CASCADE, related_name="permissions")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="robot_permissions")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="robot_permissions"
+    )
     actions = models.JSONField(default=list)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["robot", "project"], name="robot_permission_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["robot", "project"], name="robot_permission_unique"),
+            models.UniqueConstraint(
+                fields=["robot"],
+                name="robot_permission_all_projects_unique",
+                condition=models.Q(project__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.robot_id}@{self.project_id}"
+        return f"{self.robot_id}@{self.project_id or '*'}"
 
 
 class SystemSettings(models.Model):

@@ -67,6 +67,28 @@ ALL_ACTIONS = frozenset(Action)
 # Distribution token scope actions -> project actions.
 REGISTRY_ACTIONS: dict[str, Action] = {"pull": Action.PULL, "push": Action.PUSH, "delete": Action.DELETE}
 
+# Harbor's robot access items (resource, action) -> project actions. Only these may be given to a
+# robot: Harbor's other items name features harborpy does not have, or rights (project settings,
+# members, robots) that are the project admin's alone.
+ROBOT_ACCESS: dict[tuple[str, str], Action] = {
+    ("repository", "pull"): Action.PULL,
+    ("repository", "push"): Action.PUSH,
+    ("repository", "delete"): Action.DELETE,
+    ("artifact", "delete"): Action.DELETE,
+    ("tag", "delete"): Action.DELETE,
+    ("member", "read"): Action.READ_MEMBERS,
+    ("member", "list"): Action.READ_MEMBERS,
+    ("log", "list"): Action.READ_LOGS,
+}
+# How a robot's actions are shown back: one access item for each.
+ROBOT_ACCESS_OF: dict[Action, tuple[str, str]] = {
+    Action.PULL: ("repository", "pull"),
+    Action.PUSH: ("repository", "push"),
+    Action.DELETE: ("repository", "delete"),
+    Action.READ_MEMBERS: ("member", "read"),
+    Action.READ_LOGS: ("log", "list"),
+}
+
 # A user's actions in a project, from guardian's tables: the user's own permissions and those of
 # its groups. One indexed query, run once per token the user asks for (see harborpy/sql.py).
 _USER_ACTIONS_SQL = (
@@ -90,8 +112,10 @@ _PROJECT_AND_USER_ACTIONS_SQL = (
     ") granted ON granted.project_id = pr.id WHERE pr.name = %s"
 )
 _PROJECT_BY_NAME_SQL = f"SELECT id, is_public, storage_limit FROM {sql.table(Project)} WHERE name = %s"  # noqa: S608
+# A robot's grant in the project and, for a system robot covering every project, its grant there.
 _ROBOT_ACTIONS_SQL = (
-    f"SELECT actions FROM {sql.table(RobotPermission)} WHERE robot_id = %s AND project_id = %s"  # noqa: S608
+    f"SELECT actions FROM {sql.table(RobotPermission)} "  # noqa: S608
+    "WHERE robot_id = %s AND (project_id = %s OR project_id IS NULL)"
 )
 
 
@@ -118,8 +142,8 @@ def project_actions(principal: Any, project: Project) -> frozenset[Action]:
     if is_robot(principal):
         if principal.project_id not in (None, project.pk):
             return public  # a project robot acts in its own project only
-        row = sql.fetch_one(_ROBOT_ACTIONS_SQL, [principal.pk, project.pk])
-        granted = {Action(a) for a in sql.json_value(row[0]) if a in ALL_ACTIONS} if row else set()
+        rows = sql.fetch_all(_ROBOT_ACTIONS_SQL, [principal.pk, project.pk])
+        granted = {Action(a) for (actions,) in rows for a in sql.json_value(actions) if a in ALL_ACTIONS}
         return public | granted
     codenames = sql.fetch_all(_USER_ACTIONS_SQL, [project.pk, principal.pk, project.pk, principal.pk])
     return public | {Action(codename) for (codename,) in codenames if codename in ALL_ACTIONS}
@@ -174,6 +198,8 @@ def projects_visible_to(principal: Any) -> QuerySet[Project]:
     if is_system_admin(principal):
         return Project.objects.all()
     if is_robot(principal):
+        if RobotPermission.objects.filter(robot=principal, project__isnull=True).exists():
+            return Project.objects.all()  # a system robot covering every project
         own = RobotPermission.objects.filter(robot=principal).values("project_id")
         return Project.objects.filter(public | Q(pk__in=own))
     pull = Q(permission__codename=Action.PULL, permission__content_type__app_label="projects")
@@ -222,9 +248,36 @@ def can_manage_robots(principal: Any, project: Project | None) -> bool:
     return not is_robot(principal) and can(principal, Action.ADMIN, project)
 
 
-def actions_delegable(principal: Any, project: Project, actions: set[Action]) -> bool:
-    """Whether `principal` holds every one of `actions` in `project`, so it may give them to a robot."""
+def actions_delegable(principal: Any, project: Project | None, actions: set[Action]) -> bool:
+    """Whether `principal` holds every one of `actions` in `project` (None: in every project, present
+    and future), so it may give them to a robot."""
+    if project is None:
+        return is_system_admin(principal)
     return actions <= project_actions(principal, project)
+
+
+def project_visible(principal: Any, project: Project, actions: frozenset[Action]) -> bool:
+    """Whether `principal`, holding `actions` there, may know that `project` exists (as
+    projects_visible_to decides for lists): else the REST API answers 404, never 403."""
+    return project.is_public or bool(actions)
+
+
+def can_read_robots(
+    principal: Any, project: Project | None, actions: frozenset[Action] | None = None
+) -> bool:
+    """See robot accounts (never their secrets): of a project for its members from Guest up, as
+    Harbor's roles read robots; system robots for system admins. `actions`: the principal's
+    actions in `project`, when the caller knows them already."""
+    if project is None:
+        return is_system_admin(principal)
+    if actions is None:
+        actions = project_actions(principal, project)
+    return not is_robot(principal) and Action.READ_MEMBERS in actions
+
+
+def can_change_quota(principal: Any) -> bool:
+    """Set a project's storage quota: quotas are the system admin's, in Harbor."""
+    return is_system_admin(principal)
 
 
 def projects_with_action(principal: Any, action: Action) -> QuerySet[Project]:
@@ -246,11 +299,10 @@ def projects_granting(principal: Any, action: Action) -> QuerySet[Project]:
         return Project.objects.all()
     if is_robot(principal):
         # A robot has a permission row per project, a handful at most; JSON lookups differ by database.
-        ids = [
-            row.project_id
-            for row in RobotPermission.objects.filter(robot=principal)
-            if str(action) in row.actions and principal.project_id in (None, row.project_id)
-        ]
+        rows = [row for row in RobotPermission.objects.filter(robot=principal) if str(action) in row.actions]
+        if any(row.project_id is None for row in rows):
+            return Project.objects.all()  # a system robot covering every project
+        ids = [row.project_id for row in rows if principal.project_id in (None, row.project_id)]
         return Project.objects.filter(pk__in=ids)
     granted = Q(permission__codename=action, permission__content_type__app_label="projects")
     as_user = ProjectUserObjectPermission.objects.filter(granted, user=principal).values("content_object_id")

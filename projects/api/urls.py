@@ -5,7 +5,18 @@ Each resource module owns its `urlpatterns`; Harbor's paths carry no trailing sl
 
 from __future__ import annotations
 
-from projects.api import audit_logs, configurations, ldap, purge_audit, system, usergroups, users
+from projects.api import (
+    audit_logs,
+    configurations,
+    ldap,
+    members,
+    projects,
+    purge_audit,
+    robots,
+    system,
+    usergroups,
+    users,
+)
 
 urlpatterns = [
     *system.urlpatterns,
@@ -15,4 +26,7 @@ urlpatterns = [
     *ldap.urlpatterns,
     *audit_logs.urlpatterns,
     *purge_audit.urlpatterns,
+    *projects.urlpatterns,
+    *members.urlpatterns,
+    *robots.urlpatterns,
 ]

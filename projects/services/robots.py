@@ -25,10 +25,15 @@ SECRET_LENGTH = 32
 
 @dataclass(frozen=True)
 class Grant:
-    """Actions a robot may perform in one project."""
+    """Actions a robot may perform in one project (None: in every project, for system robots)."""
 
-    project: Project
+    project: Project | None
     actions: frozenset[Action]
+
+    @property
+    def namespace(self) -> str:
+        """Harbor's name for the grant's scope: the project's name, or "*" for every project."""
+        return self.project.name if self.project is not None else "*"
 
 
 def robot_username(name: str, project: Project | None) -> str:
@@ -54,17 +59,18 @@ def _check_grants(creator: Any, project: Project | None, grants: list[Grant]) ->
         raise BadRequest(_("A robot account needs at least one permission."))
     seen = set()
     for grant in grants:
-        if project is not None and grant.project.pk != project.pk:
+        if project is not None and (grant.project is None or grant.project.pk != project.pk):
             raise BadRequest(_("A project robot account may only have permissions in its own project."))
-        if grant.project.pk in seen:
+        key = grant.project.pk if grant.project is not None else None
+        if key in seen:
             raise BadRequest(_("Each project may appear once in a robot account's permissions."))
-        seen.add(grant.project.pk)
+        seen.add(key)
         if not grant.actions:
             raise BadRequest(_("A robot account's permission must name at least one action."))
         if not actions_delegable(creator, grant.project, set(grant.actions)):
             raise Denied(
                 _("You cannot give a robot account permissions you do not have in project %(project)s.")
-                % {"project": grant.project.name}
+                % {"project": grant.namespace}
             )
 
 

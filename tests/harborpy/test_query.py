@@ -10,6 +10,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from harborpy.errors import BadRequest
 from harborpy.query import Field, Term, parse_query, query_filter, query_sort
+from projects.models import Project
+from tests.factories import ProjectFactory
 
 FIELDS = {
     "username": Field("actor"),
@@ -90,3 +92,28 @@ def test_sort_ascending_descending_and_default(events):
     ]
     with pytest.raises(BadRequest):
         query_sort(AuditEvent.objects.all(), "password", sorts, ["id"])
+
+
+@pytest.mark.parametrize(
+    "q", ["id=99999999999999999999", "id={1 -99999999999999999999}", "id=[~99999999999999999999]"]
+)
+def test_an_integer_beyond_64_bits_is_a_bad_request_not_a_database_error(q):
+    with pytest.raises(BadRequest):
+        query_filter(Project.objects.all(), q, {"id": Field("pk", "int")})
+
+
+def test_a_nul_in_a_query_is_a_bad_request():
+    with pytest.raises(BadRequest):
+        parse_query("name=a\x00b")
+
+
+@pytest.mark.django_db
+def test_terms_parsed_already_filter_too():
+    ProjectFactory(name="kept")
+    ProjectFactory(name="dropped")
+    terms = parse_query("name=kept,Level=project")
+    del terms["Level"]  # a key the caller handles itself
+
+    projects = query_filter(Project.objects.all(), terms, {"name": Field("name")})
+
+    assert [p.name for p in projects] == ["kept"]

@@ -11,7 +11,13 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from harborpy.errors import BadRequest, Conflict, Denied
 from projects.models import Role
-from projects.permissions import Action, project_actions
+from projects.permissions import (
+    Action,
+    actions_delegable,
+    project_actions,
+    projects_visible_to,
+    projects_with_action,
+)
 from projects.services.robots import Grant, robot_create, robot_delete, robot_refresh_secret, robot_update
 from tests.conftest import RegistryClient, basic_auth
 from tests.factories import ProjectFactory
@@ -173,3 +179,46 @@ def test_robots_cannot_use_the_admin_site(client, project_admin, private_project
 
     assert response.status_code == 200  # the login form again, not a redirect into the site
     assert "_auth_user_id" not in client.session
+
+
+def test_a_system_robot_covering_every_project_acts_in_projects_created_later(admin, client):
+    robot, secret = robot_create(creator=admin, name="all", grants=[Grant(None, frozenset({Action.PULL}))])
+
+    later = ProjectFactory(name="later")
+
+    assert token_actions(client, robot.username, secret, "later/app") == ["pull"]
+    assert list(projects_visible_to(robot)) == [later]
+
+
+def test_a_grant_in_every_project_adds_to_the_grant_in_one(admin, private_project):
+    robot, _secret = robot_create(
+        creator=admin,
+        name="mixed",
+        grants=[Grant(None, frozenset({Action.PULL})), Grant(private_project, frozenset({Action.PUSH}))],
+    )
+
+    assert project_actions(robot, private_project) == {Action.PULL, Action.PUSH}
+
+
+def test_only_a_system_admin_may_delegate_rights_in_every_project(admin, project_admin):
+    assert actions_delegable(admin, None, set(Action))
+    assert not actions_delegable(project_admin, None, {Action.PULL})
+
+
+def test_a_project_robot_cannot_cover_every_project(project_admin, private_project):
+    with pytest.raises(BadRequest):
+        robot_create(
+            creator=project_admin,
+            name="wide",
+            project=private_project,
+            grants=[Grant(None, frozenset({Action.PULL}))],
+        )
+
+
+def test_a_system_robot_covering_every_project_may_act_in_each(admin, private_project, library):
+    robot, _secret = robot_create(
+        creator=admin, name="pusher", grants=[Grant(None, frozenset({Action.PUSH}))]
+    )
+
+    assert set(projects_with_action(robot, Action.PUSH)) == {private_project, library}
+    assert list(projects_with_action(robot, Action.DELETE)) == []
