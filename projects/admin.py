@@ -459,6 +459,11 @@ class RobotForm(forms.ModelForm):
         required=False,
         help_text=_("A system robot account gets the permissions in each of these projects."),
     )
+    every_project = forms.BooleanField(
+        label=_("every project"),
+        required=False,
+        help_text=_("A system robot account with the permissions in every project, present and future."),
+    )
 
     class Meta:
         model = Robot
@@ -469,12 +474,13 @@ class RobotForm(forms.ModelForm):
         if self.instance.pk is not None:
             grants = list(self.instance.permissions.select_related("project"))
             self.initial["permissions"] = sorted({action for grant in grants for action in grant.actions})
-            self.initial["grant_projects"] = [grant.project_id for grant in grants]
+            self.initial["grant_projects"] = [grant.project_id for grant in grants if grant.project_id]
+            self.initial["every_project"] = any(grant.project_id is None for grant in grants)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         project = cleaned.get("project", self.instance.project if self.instance.pk else None)
-        if project is None and "grant_projects" in self.fields and not cleaned.get("grant_projects"):
+        if project is None and not (cleaned.get("grant_projects") or cleaned.get("every_project")):
             self.add_error("grant_projects", gettext("Choose the projects of the system robot account."))
         return cleaned
 
@@ -483,6 +489,8 @@ class RobotForm(forms.ModelForm):
         project = self.cleaned_data.get("project", self.instance.project)
         if project is not None:
             return [Grant(project=project, actions=actions)]
+        if self.cleaned_data.get("every_project"):
+            return [Grant(project=None, actions=actions)]
         return [Grant(project=p, actions=actions) for p in self.cleaned_data["grant_projects"]]
 
 
@@ -541,10 +549,10 @@ class RobotAdmin(ProjectScopedAdmin):
         system_admin = can_manage_robots(request.user, None)
         if obj is None:
             fields = ["name", "project", "description", "expires_at", "permissions"]
-            return [*fields, "grant_projects"] if system_admin else fields
+            return [*fields, "grant_projects", "every_project"] if system_admin else fields
         fields = ["username", "project", "description", "disabled", "expires_at", "permissions"]
         if obj.project_id is None:
-            fields.append("grant_projects")
+            fields += ["grant_projects", "every_project"]
         return [*fields, "creator_name", "created_at", "updated_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Robot | None = None) -> list[str]:
@@ -570,7 +578,7 @@ class RobotAdmin(ProjectScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Robot, form: RobotForm, change: bool) -> None:
         address = client_address(request)
         if change:
-            regrant = {"permissions", "grant_projects"} & set(form.changed_data)
+            regrant = {"permissions", "grant_projects", "every_project"} & set(form.changed_data)
             robot_update(
                 robot=Robot.objects.get(pk=obj.pk),
                 actor=request.user,

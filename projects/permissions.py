@@ -344,11 +344,6 @@ def holds(principal: Any, action: Action, project_id: int) -> bool:
     return projects_granting(principal, action).filter(pk=project_id).exists()
 
 
-def can_change_quota(principal: Any) -> bool:
-    """Set a project's storage quota: quotas are the system admin's, in Harbor."""
-    return is_system_admin(principal)
-
-
 def can_read_blobs(principal: Any) -> bool:
     """See blobs: they are shared by every project that links them, so system admins only."""
     return is_system_admin(principal)

@@ -192,3 +192,24 @@ def test_the_secret_hash_is_never_shown(login_as, admin, alpha_robot):
     response = login_as(admin).get(f"/admin/projects/robot/{alpha_robot.pk}/change/")
 
     assert alpha_robot.secret_hash not in response.text
+
+
+def test_a_system_admin_creates_a_robot_covering_every_project(login_as, admin, alpha):
+    login_as(admin).post(ADD, {"name": "scanner", "permissions": [Action.PULL], "every_project": "on"})
+
+    robot = Robot.objects.get(username="robot$scanner")
+    grant = RobotPermission.objects.get(robot=robot)
+    assert grant.project is None and grant.actions == [Action.PULL]
+
+
+def test_a_robot_covering_every_project_keeps_it_when_its_permissions_change(login_as, admin):
+    robot, _secret = robot_create(
+        creator=admin, name="scanner", grants=[Grant(project=None, actions=frozenset({Action.PULL}))]
+    )
+    client = login_as(admin)
+    url = f"/admin/projects/robot/{robot.pk}/change/"
+
+    client.post(url, submitted(client.get(url), permissions=[Action.PULL, Action.PUSH]))
+
+    grant = RobotPermission.objects.get(robot=robot)
+    assert grant.project is None and grant.actions == sorted([Action.PULL, Action.PUSH])
