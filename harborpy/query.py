@@ -125,12 +125,22 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
 }
 
 
+def query_value(value: str, type: str) -> Any:
+    """A query value converted to `type` (str, int, time, bool); raises BadRequest."""
+    return _CONVERTERS[type](value)
+
+
 @dataclass(frozen=True)
 class Field:
-    """How a query key filters: the model field path and the value type (str, int, time, bool)."""
+    """How a query key filters: the model field path and the value type (str, int, time, bool).
 
-    path: str
+    A key that is not a plain field (e.g. an artifact's `tags`) gives `apply` instead: it gets
+    the queryset and the term and returns the filtered queryset, raising BadRequest itself.
+    """
+
+    path: str = ""
     type: str = "str"
+    apply: Callable[[QuerySet, Term], QuerySet] | None = None
 
 
 def query_filter(queryset: QuerySet, q: str, fields: dict[str, Field]) -> QuerySet:
@@ -143,6 +153,9 @@ def query_filter(queryset: QuerySet, q: str, fields: dict[str, Field]) -> QueryS
                 _("Unsupported query key %(key)s; supported: %(keys)s.")
                 % {"key": key[:50], "keys": ", ".join(sorted(fields))}
             )
+        if field.apply is not None:
+            queryset = field.apply(queryset, term)
+            continue
         convert = _CONVERTERS[field.type]
         if term.kind == "fuzzy":
             if field.type != "str":
@@ -163,7 +176,8 @@ def query_filter(queryset: QuerySet, q: str, fields: dict[str, Field]) -> QueryS
                 queryset = queryset.filter(**{field.path: convert(value)})
         else:
             queryset = queryset.filter(Q(**{field.path: convert(term.values[0])}))
-    return queryset.distinct() if any(t.kind == "intersection" for t in terms.values()) else queryset
+    joined = any(t.kind == "intersection" and fields[k].apply is None for k, t in terms.items())
+    return queryset.distinct() if joined else queryset
 
 
 def query_sort(queryset: QuerySet, sort: str, fields: dict[str, str], default: list[str]) -> QuerySet:
