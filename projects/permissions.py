@@ -248,3 +248,16 @@ def projects_with_action(principal: Any, action: Action) -> QuerySet[Project]:
 
 def can_read_all_audit_logs(principal: Any) -> bool:
     return is_system_admin(principal)
+
+
+def can_manage_labels(principal: Any, project: Project | None) -> bool:
+    """Create, change and delete labels: global ones (project None) for system admins, a project's
+    for its Maintainers and above (Harbor's label create/update/delete, which a Developer lacks)."""
+    if project is None:
+        return is_system_admin(principal)
+    return Action.MANAGE_RULES in project_actions(principal, project)
+
+
+def can_read_all_statistics(principal: Any) -> bool:
+    """The totals of /statistics (every project, repository and byte) are for system admins."""
+    return is_system_admin(principal)
