@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v2.0/health", views.health, name="health"),
     path("api/v2.0/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v2.0/", include("projects.api.urls")),
+    path("api/v2.0/", include("images.api.urls")),
 ]
 
 handler400 = "harborpy.views.bad_request"

@@ -1,0 +1,1 @@
+"""The content management REST API: repositories, artifacts, tags, labels, search, statistics."""
