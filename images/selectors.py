@@ -231,17 +231,16 @@ def repository_in_project(*, project: Project, name: str) -> Repository:
 
 
 def artifact_list(
-    *, repository: Repository, with_tag: bool = True, with_label: bool = False
+    *, repository: Repository, with_tag: bool = True, with_label: bool = False, with_references: bool = True
 ) -> QuerySet[Artifact]:
     """The repository's artifacts, without their manifests, with what the REST API shows of them.
 
     Accessories (artifacts with a subject) are listed too; the caller leaves them out as Harbor
     does. Each related set is one query for a whole page (prefetches run on the page's slice).
     """
-    artifacts = (
-        Artifact.objects.filter(repository=repository)
-        .defer("manifest")
-        .prefetch_related(
+    artifacts = Artifact.objects.filter(repository=repository).defer("manifest")
+    if with_references:
+        artifacts = artifacts.prefetch_related(
             Prefetch(
                 "child_references",
                 queryset=ArtifactReference.objects.select_related("child")
@@ -249,7 +248,6 @@ def artifact_list(
                 .order_by("id"),
             )
         )
-    )
     if with_tag:
         artifacts = artifacts.prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("-updated_at", "-id"))

@@ -233,7 +233,7 @@ class ArtifactApi(ContentApi):
 
     @extend_schema(operation_id="deleteArtifact", responses={200: None})
     def delete(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
-        artifact = self.artifact(with_tag=False)
+        artifact = self.artifact(with_tag=False, with_references=False)
         artifact_delete(artifact=artifact, actor=request.user, address=self.address)
         return Response(status=200)
 
@@ -243,7 +243,7 @@ class AccessoryListApi(ContentApi):
 
     @extend_schema(operation_id="listAccessories", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
-        artifact = self.artifact(with_tag=False)
+        artifact = self.artifact(with_tag=False, with_references=False)
         accessories = accessories_of(repository_id=self.repository.pk, digests=[artifact.digest])[
             artifact.digest
         ]
