@@ -64,9 +64,9 @@ def test_accessory_types(artifact_type, expected):
 def test_the_sql_condition_selects_the_artifacts_of_that_type(type_name):
     repository = RepositoryFactory()
     expected = set()
-    for media_type, config, annotations, kind in CASES:
+    for media_type, config, annotated, kind in CASES:
         artifact = ArtifactFactory(
-            repository=repository, media_type=media_type, config_media_type=config, annotations=annotations
+            repository=repository, media_type=media_type, config_media_type=config, annotations=annotated
         )
         if kind == type_name:
             expected.add(artifact.pk)

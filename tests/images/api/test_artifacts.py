@@ -190,7 +190,7 @@ def test_sort_by_size(api_client, admin, admin_client, secret_app):
 
     response = as_user(api_client, admin).get(APP, {"sort": "-size"})
 
-    assert [a["digest"] for a in response.json()][0] == big.digest
+    assert response.json()[0]["digest"] == big.digest
 
 
 @pytest.fixture
