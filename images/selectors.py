@@ -236,7 +236,8 @@ def artifact_list(
     """The repository's artifacts, without their manifests, with what the REST API shows of them.
 
     Accessories (artifacts with a subject) are listed too; the caller leaves them out as Harbor
-    does. Each related set is one query for a whole page (prefetches run on the page's slice).
+    does. Each related set is one query for a whole page (prefetches run on the page's slice), as
+    plain lists: `reference_list`, `tag_list`, `label_list`.
     """
     artifacts = Artifact.objects.filter(repository=repository).defer("manifest")
     if with_references:
@@ -246,14 +247,17 @@ def artifact_list(
                 queryset=ArtifactReference.objects.select_related("child")
                 .only("parent_id", "child_id", "platform", "annotations", "child__digest")
                 .order_by("id"),
+                to_attr="reference_list",
             )
         )
     if with_tag:
         artifacts = artifacts.prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.order_by("-updated_at", "-id"))
+            Prefetch("tags", queryset=Tag.objects.order_by("-updated_at", "-id"), to_attr="tag_list")
         )
     if with_label:
-        artifacts = artifacts.prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
+        artifacts = artifacts.prefetch_related(
+            Prefetch("labels", queryset=Label.objects.order_by("name"), to_attr="label_list")
+        )
     return artifacts
 
 

@@ -4,13 +4,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from images.artifact_types import accessory_type_of, artifact_type_of, harbor_media_type
 from images.models import Artifact, Label, Repository, Tag
 from images.selectors import accessories_of
+
+# Lists render hundreds of tags and labels per page: one field instance formats every time, and
+# nested rows are plain dicts (a serializer instance per row costs about a millisecond, measured).
+_TIME = serializers.DateTimeField()
+
+
+def _time(value: Any) -> str | None:
+    return _TIME.to_representation(value) if value else None
+
+
+def tag_data(tag: Tag, pulled_at: Any) -> dict[str, Any]:
+    """Harbor's Tag. The pull time is its artifact's; no tag is immutable (no immutability rules yet)."""
+    return {
+        "id": tag.pk,
+        "repository_id": tag.repository_id,
+        "artifact_id": tag.artifact_id,
+        "name": tag.name,
+        "push_time": _time(tag.updated_at),
+        "pull_time": _time(pulled_at),
+        "immutable": False,
+    }
+
+
+def label_data(label: Label) -> dict[str, Any]:
+    """Harbor's Label; a global label has project_id 0."""
+    return {
+        "id": label.pk,
+        "name": label.name,
+        "description": label.description,
+        "color": label.color,
+        "scope": label.scope,
+        "project_id": label.project_id or 0,
+        "creation_time": _time(label.created_at),
+        "update_time": _time(label.updated_at),
+    }
 
 
 class RepositorySerializer(serializers.ModelSerializer):
@@ -43,23 +76,18 @@ class RepositoryInputSerializer(serializers.Serializer):
 
 
 class TagSerializer(serializers.ModelSerializer):
-    """Harbor's Tag. The pull time is its artifact's; no tag is immutable (no immutability rules yet)."""
+    """Harbor's Tag (tag_data); the tag carries its artifact's pull time as `pulled_at`."""
 
     push_time = serializers.DateTimeField(source="updated_at")
-    pull_time = serializers.SerializerMethodField()
-    immutable = serializers.SerializerMethodField()
+    pull_time = serializers.DateTimeField(allow_null=True)
+    immutable = serializers.BooleanField()
 
     class Meta:
         model = Tag
         fields = ["id", "repository_id", "artifact_id", "name", "push_time", "pull_time", "immutable"]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
-    def get_pull_time(self, tag: Tag) -> str | None:
-        pulled_at = getattr(tag, "pulled_at", None)
-        return serializers.DateTimeField().to_representation(pulled_at) if pulled_at else None
-
-    def get_immutable(self, tag: Tag) -> bool:
-        return False
+    def to_representation(self, tag: Tag) -> dict[str, Any]:
+        return tag_data(tag, getattr(tag, "pulled_at", None))
 
 
 class NewTagSerializer(serializers.Serializer):
@@ -69,9 +97,9 @@ class NewTagSerializer(serializers.Serializer):
 
 
 class LabelSerializer(serializers.ModelSerializer):
-    """Harbor's Label; a global label has project_id 0."""
+    """Harbor's Label (label_data)."""
 
-    project_id = serializers.SerializerMethodField()
+    project_id = serializers.IntegerField()
     creation_time = serializers.DateTimeField(source="created_at")
     update_time = serializers.DateTimeField(source="updated_at")
 
@@ -79,8 +107,8 @@ class LabelSerializer(serializers.ModelSerializer):
         model = Label
         fields = ["id", "name", "description", "color", "scope", "project_id", "creation_time", "update_time"]
 
-    def get_project_id(self, label: Label) -> int:
-        return label.project_id or 0
+    def to_representation(self, label: Label) -> dict[str, Any]:
+        return label_data(label)
 
 
 class LabelInputSerializer(serializers.Serializer):
@@ -107,23 +135,29 @@ class LabelIdSerializer(serializers.Serializer):
     id = serializers.IntegerField(min_value=1)
 
 
-class AccessorySerializer(serializers.Serializer):
+def accessory_data(accessory: Artifact, *, subject: Artifact, repository: Repository) -> dict[str, Any]:
     """Harbor's Accessory: an artifact whose subject is the listed one (an OCI referrer)."""
+    return {
+        "id": accessory.pk,
+        "artifact_id": accessory.pk,
+        "subject_artifact_id": subject.pk,
+        "subject_artifact_digest": subject.digest,
+        "subject_artifact_repo": repository.name,
+        "size": accessory.size,
+        "digest": accessory.digest,
+        "type": accessory_type_of(accessory.artifact_type),
+        "icon": "",
+        "creation_time": _time(accessory.pushed_at),
+    }
+
+
+class AccessorySerializer(serializers.Serializer):
+    """Harbor's Accessory (accessory_data), for the accessories list of one subject."""
 
     def to_representation(self, accessory: Artifact) -> dict[str, Any]:
-        subject = self.context["subject"]
-        return {
-            "id": accessory.pk,
-            "artifact_id": accessory.pk,
-            "subject_artifact_id": subject.pk,
-            "subject_artifact_digest": subject.digest,
-            "subject_artifact_repo": self.context["repository"].name,
-            "size": accessory.size,
-            "digest": accessory.digest,
-            "type": accessory_type_of(accessory.artifact_type),
-            "icon": "",
-            "creation_time": serializers.DateTimeField().to_representation(accessory.pushed_at),
-        }
+        return accessory_data(
+            accessory, subject=self.context["subject"], repository=self.context["repository"]
+        )
 
 
 class ArtifactListSerializer(serializers.ListSerializer):
@@ -157,7 +191,6 @@ class ArtifactSerializer(serializers.Serializer):
             config_media_type=artifact.config_media_type,
             annotations=artifact.annotations,
         )
-        time = serializers.DateTimeField()
         references = [
             {
                 "parent_id": artifact.pk,
@@ -167,20 +200,18 @@ class ArtifactSerializer(serializers.Serializer):
                 "annotations": reference.annotations or None,
                 "urls": None,
             }
-            for reference in artifact.child_references.all()
+            for reference in getattr(artifact, "reference_list", ())
         ]
         tags = None
         if context.get("with_tag", True):
-            for tag in artifact.tags.all():
-                tag.pulled_at = artifact.pulled_at
-            tags = TagSerializer(artifact.tags.all(), many=True).data
-        labels = LabelSerializer(artifact.labels.all(), many=True).data if context.get("with_label") else None
+            tags = [tag_data(tag, artifact.pulled_at) for tag in artifact.tag_list]
+        labels = [label_data(label) for label in artifact.label_list] if context.get("with_label") else None
         accessories = None
         if context.get("with_accessory"):
-            found = context["accessories"].get(artifact.digest, [])
-            accessories = AccessorySerializer(
-                found, many=True, context={"subject": artifact, "repository": repository}
-            ).data
+            accessories = [
+                accessory_data(accessory, subject=artifact, repository=repository)
+                for accessory in context["accessories"].get(artifact.digest, [])
+            ]
         return {
             "id": artifact.pk,
             "type": artifact_type_of(media_type),
@@ -193,8 +224,8 @@ class ArtifactSerializer(serializers.Serializer):
             "digest": artifact.digest,
             "size": artifact.size,
             "icon": "",
-            "push_time": time.to_representation(artifact.pushed_at),
-            "pull_time": time.to_representation(artifact.pulled_at) if artifact.pulled_at else None,
+            "push_time": _time(artifact.pushed_at),
+            "pull_time": _time(artifact.pulled_at),
             "extra_attrs": context.get("extra_attrs", {}),
             "annotations": artifact.annotations or None,
             "references": references or None,
