@@ -112,12 +112,12 @@ class Artifact(models.Model):
                 name="artifact_subject_idx",
                 condition=~models.Q(subject_digest=""),
             ),
-            # The REST API lists a repository's artifacts, accessories aside, newest push first:
-            # this index gives both the page (in either direction) and the count without a sort.
+            # The REST API lists a repository's artifacts, accessories (subject_digest set) aside,
+            # newest push first: this index gives the page in either direction and the count, both
+            # from the index alone. (A partial index on subject_digest = '' is not picked by
+            # SQLite's planner for the count, which then reads every row: 75 ms for 100,000.)
             models.Index(
-                fields=["repository", "pushed_at", "id"],
-                name="artifact_repo_push_time_idx",
-                condition=models.Q(subject_digest=""),
+                fields=["repository", "subject_digest", "pushed_at", "id"], name="artifact_list_idx"
             ),
         ]
 

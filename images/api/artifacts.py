@@ -68,9 +68,11 @@ def _by_tags(repository: Repository) -> Any:
         if term.kind == "exact" and term.values[0] in {"*", "nil"}:
             tagged = Exists(Tag.objects.filter(artifact_id=OuterRef("pk")))
             return artifacts.filter(tagged if term.values[0] == "*" else ~tagged)
-        if term.kind == "intersection":
+        if term.kind in {"exact", "intersection"}:
+            # A join per name, led by the tag's unique (repository, name) index: SQLite's planner
+            # turns `id IN (subquery)` into a scan of every artifact of the repository instead.
             for name in term.values:
-                artifacts = artifacts.filter(pk__in=tags.filter(name=name).values("artifact_id"))
+                artifacts = artifacts.filter(tags__repository=repository, tags__name=name)
             return artifacts
         return artifacts.filter(
             pk__in=tags.filter(_text_condition(term, "name", "tags")).values("artifact_id")
@@ -139,16 +141,14 @@ class ArtifactListApi(ContentApi):
     )
     def get(self, request: Request, project_name: str, repository_name: str) -> Response:
         options = self.artifact_options()
-        with_accessory = self.flag("with_accessory", False)
         repository = self.repository
         q = request.query_params.get("q", "")
-        artifacts = query_filter(artifact_list(repository=repository, **options), q, query_fields(repository))
+        artifacts = artifact_list(repository=repository, with_label=options["with_label"])
+        artifacts = query_filter(artifacts, q, query_fields(repository))
         if "base" not in parse_query(q):
             artifacts = artifacts.filter(subject_digest="")  # accessories are listed with their subject
         artifacts = ordered(artifacts, request.query_params.get("sort", ""), SORT_FIELDS, DEFAULT_SORT)
-        return self.paginate(
-            artifacts, ArtifactSerializer, repository=repository, with_accessory=with_accessory, **options
-        )
+        return self.paginate(artifacts, ArtifactSerializer, repository=repository, **options)
 
     @extend_schema(
         operation_id="CopyArtifact",
@@ -159,22 +159,10 @@ class ArtifactListApi(ContentApi):
         responses={201: None},
     )
     def post(self, request: Request, project_name: str, repository_name: str) -> Response:
-        source_name, reference = parse_from(request.query_params.get("from", ""))
+        source, reference = copy_source(request.user, request.query_params.get("from", ""))
         target_name = f"{self.project.name}/{self.repository_name}"
         if len(target_name) > 255 or not REPOSITORY_NAME_RE.match(target_name):
             raise BadRequest(_("Invalid repository name %(name)s.") % {"name": target_name[:300]})
-        source_project_name = project_name_of(source_name)
-        source_project, actions = project_with_actions(request.user, source_project_name)
-        require_visible(request.user, source_project, actions, source_project_name)
-        assert source_project is not None
-        source_repository = repository_in_project(
-            project=source_project, name=source_name[len(source_project_name) + 1 :]
-        )
-        source = artifact_by_reference(
-            artifacts=Artifact.objects.filter(repository=source_repository).defer("manifest"),
-            reference=reference,
-        )
-        source.repository = source_repository
         copy = artifact_copy(
             source=source,
             tag="" if is_digest(reference) else reference,
@@ -187,6 +175,25 @@ class ArtifactListApi(ContentApi):
             f"{encode_repository_name(self.repository_name)}/artifacts/{copy.digest}"
         )
         return Response(status=201, headers={"Location": location})
+
+
+def copy_source(principal: Any, value: str) -> tuple[Artifact, str]:
+    """The artifact a copy's `from` names, if `principal` may pull it, and the reference it was named by.
+
+    Raises BadRequest (malformed), NotAuthenticated or NotFound (a project the caller cannot see,
+    a missing repository or artifact).
+    """
+    name, reference = parse_from(value)
+    project_name = project_name_of(name)
+    project, actions = project_with_actions(principal, project_name)
+    require_visible(principal, project, actions, project_name)
+    assert project is not None
+    repository = repository_in_project(project=project, name=name[len(project_name) + 1 :])
+    source = artifact_by_reference(
+        artifacts=Artifact.objects.filter(repository=repository).defer("manifest"), reference=reference
+    )
+    source.repository = repository
+    return source, reference
 
 
 def parse_from(value: str) -> tuple[str, str]:
@@ -217,23 +224,18 @@ class ArtifactApi(ContentApi):
     )
     def get(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
         options = self.artifact_options()
-        with_accessory = self.flag("with_accessory", False)
-        artifact = self.artifact(**options)
-        context: dict[str, Any] = {
+        artifact = self.artifact(with_label=options["with_label"], with_references=True)
+        context = {
             "repository": self.repository,
-            "with_accessory": with_accessory,
             "extra_attrs": artifact_extra_attrs(artifact=artifact),
             **options,
         }
-        if with_accessory:
-            context["accessories"] = accessories_of(
-                repository_id=self.repository.pk, digests=[artifact.digest]
-            )
-        return Response(ArtifactSerializer(artifact, context=context).data)
+        # Through the list serializer: it reads tags and accessories the way a page does.
+        return Response(ArtifactSerializer([artifact], many=True, context=context).data[0])
 
     @extend_schema(operation_id="deleteArtifact", responses={200: None})
     def delete(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
-        artifact = self.artifact(with_tag=False, with_references=False)
+        artifact = self.artifact()
         artifact_delete(artifact=artifact, actor=request.user, address=self.address)
         return Response(status=200)
 
@@ -243,7 +245,7 @@ class AccessoryListApi(ContentApi):
 
     @extend_schema(operation_id="listAccessories", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
-        artifact = self.artifact(with_tag=False, with_references=False)
+        artifact = self.artifact()
         accessories = accessories_of(repository_id=self.repository.pk, digests=[artifact.digest])[
             artifact.digest
         ]

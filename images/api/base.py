@@ -104,15 +104,21 @@ class ContentApi(HarborApi):
         raise BadRequest(_("%(name)s must be true or false.") % {"name": name})
 
     def artifact_options(self) -> dict[str, bool]:
-        """with_tag and with_label, as the artifact selectors take them."""
+        """What an artifact's representation includes: with_tag, with_label, with_accessory."""
         for name in IGNORED_FLAGS:
             self.flag(name, False)
-        return {"with_tag": self.flag("with_tag", True), "with_label": self.flag("with_label", False)}
+        return {
+            "with_tag": self.flag("with_tag", True),
+            "with_label": self.flag("with_label", False),
+            "with_accessory": self.flag("with_accessory", False),
+        }
 
-    def artifact(self, **options: bool) -> Artifact:
+    def artifact(self, *, with_label: bool = False, with_references: bool = False) -> Artifact:
         """The artifact the `reference` in the path names (a tag or a digest)."""
         reference = validate_reference(self.kwargs["reference"])
-        artifacts = artifact_list(repository=self.repository, **options)
+        artifacts = artifact_list(
+            repository=self.repository, with_label=with_label, with_references=with_references
+        )
         artifact = artifact_by_reference(artifacts=artifacts, reference=reference)
         artifact.repository = self.repository
         return artifact

@@ -145,7 +145,7 @@ class ArtifactLabelListApi(ContentApi):
     @extend_schema(operation_id="addLabel", request=LabelIdSerializer, responses={200: None})
     def post(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
         data = self.validated(LabelIdSerializer, request.data)
-        artifact = self.artifact(with_tag=False, with_references=False)
+        artifact = self.artifact()
         label = label_get(label_id=data["id"])
         artifact_label_add(artifact=artifact, label=label, actor=request.user, address=self.address)
         return Response(status=200)
@@ -160,7 +160,7 @@ class ArtifactLabelApi(ContentApi):
     def delete(
         self, request: Request, project_name: str, repository_name: str, reference: str, label_id: int
     ) -> Response:
-        artifact = self.artifact(with_tag=False, with_references=False)
+        artifact = self.artifact()
         label = label_get(label_id=label_id)
         artifact_label_remove(artifact=artifact, label=label, actor=request.user, address=self.address)
         return Response(status=200)

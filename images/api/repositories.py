@@ -12,7 +12,7 @@ from harborpy.apiviews import HarborApi
 from harborpy.query import Field, query_filter
 from images.api.base import ContentApi, ordered
 from images.api.serializers import RepositoryInputSerializer, RepositorySerializer
-from images.selectors import repository_list
+from images.selectors import repository_in_project, repository_list
 from images.services.repositories import repository_delete, repository_update
 from projects.permissions import Action, projects_visible_to
 
@@ -76,7 +76,8 @@ class RepositoryApi(ContentApi):
 
     @extend_schema(operation_id="getRepository", responses=RepositorySerializer)
     def get(self, request: Request, project_name: str, repository_name: str) -> Response:
-        return Response(RepositorySerializer(self.repository).data)
+        repository = repository_in_project(project=self.project, name=self.repository_name, with_count=True)
+        return Response(RepositorySerializer(repository).data)
 
     @extend_schema(operation_id="updateRepository", request=RepositoryInputSerializer, responses={200: None})
     def put(self, request: Request, project_name: str, repository_name: str) -> Response:

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from rest_framework import serializers
 
 from images.artifact_types import accessory_type_of, artifact_type_of, harbor_media_type
 from images.models import Artifact, Label, Repository, Tag
-from images.selectors import accessories_of
+from images.selectors import TagRow, accessories_of, tags_by_artifact
 
-# Lists render hundreds of tags and labels per page: one field instance formats every time, and
-# nested rows are plain dicts (a serializer instance per row costs about a millisecond, measured).
-_TIME = serializers.DateTimeField()
-
-
-def _time(value: Any) -> str | None:
-    return _TIME.to_representation(value) if value else None
+# Lists render thousands of tags per page at worst: nested rows are plain dicts (a serializer
+# instance per row cost about a millisecond, measured) and times are formatted here, in UTC as
+# Harbor gives them, in DRF's ISO 8601 form (DRF's field looks the time zone up for every value).
 
 
-def tag_data(tag: Tag, pulled_at: Any) -> dict[str, Any]:
+def _time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def tag_data(tag: Tag | TagRow, pulled_at: Any) -> dict[str, Any]:
     """Harbor's Tag. The pull time is its artifact's; no tag is immutable (no immutability rules yet)."""
     return {
-        "id": tag.pk,
+        "id": tag.id,
         "repository_id": tag.repository_id,
         "artifact_id": tag.artifact_id,
         "name": tag.name,
@@ -161,11 +165,13 @@ class AccessorySerializer(serializers.Serializer):
 
 
 class ArtifactListSerializer(serializers.ListSerializer):
-    """A page of artifacts: their accessories are read in one query for the page, when asked for."""
+    """A page of artifacts: their tags and accessories, when asked for, are one query each for the page."""
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         artifacts = list(data)
-        if self.context.get("with_accessory") and "accessories" not in self.context:
+        if self.context.get("with_tag", True):
+            self.context["tags"] = tags_by_artifact(artifact_ids=[a.pk for a in artifacts])
+        if self.context.get("with_accessory"):
             self.context["accessories"] = accessories_of(
                 repository_id=self.context["repository"].pk, digests=[a.digest for a in artifacts]
             )
@@ -173,8 +179,9 @@ class ArtifactListSerializer(serializers.ListSerializer):
 
 
 class ArtifactSerializer(serializers.Serializer):
-    """Harbor's Artifact. Related rows come prefetched (images.selectors.artifact_list): a page of
-    artifacts costs the same handful of queries whatever its size.
+    """Harbor's Artifact, always through ArtifactListSerializer (many=True, also for one artifact).
+    Related rows come prefetched (images.selectors.artifact_list) or read for the whole page by the
+    list serializer: a page costs the same handful of queries whatever its size.
 
     The context gives the `repository`, `with_tag`, `with_label`, `with_accessory`, and for one
     artifact its `extra_attrs` (read from its config; a list leaves them empty).
@@ -204,7 +211,7 @@ class ArtifactSerializer(serializers.Serializer):
         ]
         tags = None
         if context.get("with_tag", True):
-            tags = [tag_data(tag, artifact.pulled_at) for tag in artifact.tag_list]
+            tags = [tag_data(tag, artifact.pulled_at) for tag in context["tags"][artifact.pk]]
         labels = [label_data(label) for label in artifact.label_list] if context.get("with_label") else None
         accessories = None
         if context.get("with_accessory"):

@@ -35,7 +35,7 @@ class TagListApi(ContentApi):
         responses=TagSerializer(many=True),
     )
     def get(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
-        artifact = self.artifact(with_tag=False, with_references=False)
+        artifact = self.artifact()
         tags = query_filter(tag_list(artifact=artifact), request.query_params.get("q", ""), QUERY_FIELDS)
         tags = ordered(tags, request.query_params.get("sort", ""), SORT_FIELDS, DEFAULT_SORT)
         return self.paginate(tags, TagSerializer)
@@ -43,7 +43,7 @@ class TagListApi(ContentApi):
     @extend_schema(operation_id="createTag", request=NewTagSerializer, responses={201: None})
     def post(self, request: Request, project_name: str, repository_name: str, reference: str) -> Response:
         data = self.validated(NewTagSerializer, request.data)
-        artifact = self.artifact(with_tag=False, with_references=False)
+        artifact = self.artifact()
         tag = tag_create(artifact=artifact, name=data["name"], actor=request.user, address=self.address)
         location = (
             f"/api/v2.0/projects/{self.project.name}/repositories/{encode_repository_name(self.repository_name)}"
@@ -61,7 +61,7 @@ class TagApi(ContentApi):
     def delete(
         self, request: Request, project_name: str, repository_name: str, reference: str, tag_name: str
     ) -> Response:
-        artifact = self.artifact(with_tag=False, with_references=False)
+        artifact = self.artifact()
         tag_delete(artifact=artifact, name=tag_name, actor=request.user, address=self.address)
         return Response(status=200)
 
