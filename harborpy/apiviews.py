@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from harborpy.drf import HarborPagination
+from harborpy.errors import BadRequest
 
 
 class HarborApi(APIView):
     """Base of every /api/v2.0/ view: thin adapters that parse, call a service or selector, render."""
 
     pagination_class = HarborPagination
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # No path or parameter may hold a NUL character, and PostgreSQL cannot even compare one.
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            raise BadRequest(_("The path and query parameters must not contain NUL characters."))
+        super().initial(request, *args, **kwargs)
 
     @property
     def address(self) -> str | None:

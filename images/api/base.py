@@ -86,7 +86,10 @@ class ContentApi(HarborApi):
     @property
     def repository_name(self) -> str:
         """The repository name in the path, without its project; a "/" in it arrives as %2F."""
-        return unquote(self.kwargs["repository_name"])
+        name = unquote(self.kwargs["repository_name"])
+        if "\x00" in name:
+            raise BadRequest(_("The repository name must not contain NUL characters."))
+        return name
 
     @cached_property
     def repository(self) -> Repository:
