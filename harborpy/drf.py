@@ -133,6 +133,8 @@ class HarborPagination(BasePagination):
 
     default_page_size = 10
     max_page_size = 100
+    # The offset must fit the database's 64-bit integers; no list comes near a billion pages.
+    max_page = 10**9
 
     def _int(self, request: Request, name: str, default: int, maximum: int | None = None) -> int:
         raw = request.query_params.get(name)
@@ -149,6 +151,8 @@ class HarborPagination(BasePagination):
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
         self.page = self._int(request, "page", 1)
+        if self.page > self.max_page:
+            raise exceptions.ValidationError({"page": [_("The page number is too large.")]})
         self.page_size = self._int(request, "page_size", self.default_page_size, self.max_page_size)
         self.total = (
             queryset.count()

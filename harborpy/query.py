@@ -95,15 +95,25 @@ def parse_query(q: str) -> dict[str, Term]:
     return terms
 
 
+# Integer columns are 64-bit at most; a larger number would fail in the database, not match nothing.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
 def _as_int(value: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise BadRequest(_("%(value)s is not an integer.") % {"value": value[:50]}) from None
+        number = None
+    if number is None or not _INT_MIN <= number <= _INT_MAX:
+        raise BadRequest(_("%(value)s is not an integer.") % {"value": value[:50]})
+    return number
 
 
 def _as_time(value: str) -> datetime:
-    parsed = parse_datetime(value.replace(" ", "T", 1)) if value else None
+    try:
+        parsed = parse_datetime(value.replace(" ", "T", 1)) if value else None
+    except ValueError:  # well-formed but impossible, such as month 13
+        parsed = None
     if parsed is None:
         raise BadRequest(_('%(value)s is not a time: use "2006-01-02 15:04:05".') % {"value": value[:50]})
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)

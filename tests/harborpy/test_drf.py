@@ -89,7 +89,7 @@ def test_page_size_is_capped_at_100(api_client, users):
     assert "Link" not in response
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "page_size=-1"])
+@pytest.mark.parametrize("query", ["page=0", "page=x", "page_size=-1", "page=99999999999999999999"])
 def test_bad_paging_is_400(api_client, users, query):
     api_client.as_user(users[0])
 

@@ -174,7 +174,12 @@ def test_with_tag_false_leaves_the_tags_out(api_client, admin, secret_app):
         {"with_tag": "maybe"},
         {"with_signature": "perhaps"},
         {"page_size": "-1"},
+        {"page": "99999999999999999999"},
         {"q": "tags=(v1"},
+        {"q": "labels=99999999999999999999999"},
+        {"q": "size=[1~99999999999999999999999]"},
+        {"q": "push_time=[2020-13-45 00:00:00~]"},
+        {"q": "type=["},
     ],
 )
 def test_bad_list_parameters_are_400(api_client, admin, secret_app, params):
