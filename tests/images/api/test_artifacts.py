@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from images.models import Artifact, ArtifactLabel, Blob, Label, Repository, RepositoryBlob, Tag
-from projects.models import Project
+from images.selectors import project_storage_usage
+from projects.models import Project, Role
+from projects.services.members import member_set_role
 from tests.images.api.conftest import COSIGN, artifacts_url, as_user, push_index, push_referrer
-from tests.support.oci import DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, make_image
-from tests.support.registry import push_image
+from tests.support.oci import DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, make_image, make_index
+from tests.support.registry import push_image, push_manifest
 
 pytestmark = pytest.mark.django_db
 
@@ -466,9 +468,6 @@ def test_copy_from_a_bad_or_missing_source(api_client, admin, secret_app, librar
 
 
 def test_copy_from_a_project_the_caller_cannot_see_is_404(api_client, alice, secret_app, library):
-    from projects.models import Role
-    from projects.services.members import member_set_role
-
     member_set_role(project=library, role=Role.DEVELOPER, user=alice, actor=None)
 
     response = as_user(api_client, alice).post(f"{artifacts_url('library', 'copied')}?from=secret/app:v1")
@@ -483,9 +482,6 @@ def test_copy_to_an_invalid_repository_name_is_400(api_client, admin, secret_app
 
 
 def test_docker_manifest_lists_are_images_too(api_client, admin, admin_client, private_project):
-    from tests.support.oci import make_index
-    from tests.support.registry import push_manifest
-
     image = make_image(layer_count=1, seed="docker", docker=True)
     push_image(admin_client, "secret/docker", image.digest, image)
     push_manifest(admin_client, "secret/docker", "v1", make_index([image], docker=True), DOCKER_LIST)
@@ -497,8 +493,6 @@ def test_docker_manifest_lists_are_images_too(api_client, admin, admin_client, p
 
 
 def test_copy_within_a_project_at_its_quota_adds_nothing_to_it(api_client, admin, secret_app):
-    from images.selectors import project_storage_usage
-
     project = Project.objects.get(name="secret")
     Project.objects.filter(pk=project.pk).update(storage_limit=project_storage_usage(project_id=project.pk))
 

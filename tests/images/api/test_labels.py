@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEvent
-from images.models import ArtifactLabel, Label
+from images.models import Artifact, ArtifactLabel, Label
 from projects.models import Role
-from tests.factories import ProjectFactory
 from tests.images.api.conftest import artifacts_url, as_user
 
 pytestmark = pytest.mark.django_db
@@ -197,8 +196,6 @@ def test_update_to_a_taken_name_is_409(api_client, admin, labels):
 
 
 def test_delete_removes_the_label_from_artifacts(api_client, admin, labels, secret_app):
-    from images.models import Artifact
-
     ArtifactLabel.objects.create(artifact=Artifact.objects.first(), label=labels["global"])
 
     response = as_user(api_client, admin).delete(f"{LABELS}/{labels['global'].pk}")
@@ -266,7 +263,6 @@ def test_removing_a_label_the_artifact_does_not_have_is_404(api_client, admin, l
 
 
 def test_a_project_label_goes_with_its_project(labels, library):
-    ProjectFactory  # noqa: B018 (projects are deleted by their service; the label cascades)
     labels["library"].project.delete()
 
     assert not Label.objects.filter(name="docs").exists()

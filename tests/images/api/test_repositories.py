@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEvent
-from images.models import Artifact, Repository, RepositoryBlob, Tag
+from images.models import Artifact, Blob, Repository, RepositoryBlob, Tag
 from projects.models import Role
-from tests.images.api.conftest import as_user
+from tests.images.api.conftest import as_user, push_index
 from tests.support.oci import make_image
 from tests.support.registry import push_image
 
@@ -122,8 +122,6 @@ def test_delete_removes_the_repository_its_artifacts_and_tags_but_not_the_blobs(
     assert response.status_code == 200
     assert not Repository.objects.filter(name="secret/app").exists()
     assert not Artifact.objects.exists() and not Tag.objects.exists()
-    from images.models import Blob
-
     assert set(Blob.objects.values_list("id", flat=True)) >= blobs
     assert AuditEvent.objects.get().resource == "secret/app"
     assert admin_client.get("/v2/secret/app/manifests/v1").status_code == 404
@@ -132,8 +130,6 @@ def test_delete_removes_the_repository_its_artifacts_and_tags_but_not_the_blobs(
 def test_delete_a_repository_holding_an_index_and_its_children(
     api_client, admin, admin_client, private_project
 ):
-    from tests.images.api.conftest import push_index
-
     push_index(
         admin_client, "secret/multi", "v1", [make_image(seed="a"), make_image(seed="b", architecture="arm64")]
     )
