@@ -97,21 +97,26 @@ def parse_query(q: str) -> dict[str, Term]:
     return terms
 
 
+# Integer columns are 64-bit at most; a larger number would fail in the database, not match nothing.
 INT64_MAX = 2**63 - 1
+_INT_MIN, _INT_MAX = -(2**63), INT64_MAX
 
 
 def _as_int(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise BadRequest(_("%(value)s is not an integer.") % {"value": value[:50]}) from None
-    if not -INT64_MAX <= number <= INT64_MAX:  # the database could not compare it (a 500)
-        raise BadRequest(_("%(value)s is out of range.") % {"value": value[:50]})
+        number = None
+    if number is None or not _INT_MIN <= number <= _INT_MAX:
+        raise BadRequest(_("%(value)s is not an integer.") % {"value": value[:50]})
     return number
 
 
 def _as_time(value: str) -> datetime:
-    parsed = parse_datetime(value.replace(" ", "T", 1)) if value else None
+    try:
+        parsed = parse_datetime(value.replace(" ", "T", 1)) if value else None
+    except ValueError:  # well-formed but impossible, such as month 13
+        parsed = None
     if parsed is None:
         raise BadRequest(_('%(value)s is not a time: use "2006-01-02 15:04:05".') % {"value": value[:50]})
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
@@ -133,12 +138,22 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
 }
 
 
+def query_value(value: str, type: str) -> Any:
+    """A query value converted to `type` (str, int, time, bool); raises BadRequest."""
+    return _CONVERTERS[type](value)
+
+
 @dataclass(frozen=True)
 class Field:
-    """How a query key filters: the model field path and the value type (str, int, time, bool)."""
+    """How a query key filters: the model field path and the value type (str, int, time, bool).
 
-    path: str
+    A key that is not a plain field (e.g. an artifact's `tags`) gives `apply` instead: it gets
+    the queryset and the term and returns the filtered queryset, raising BadRequest itself.
+    """
+
+    path: str = ""
     type: str = "str"
+    apply: Callable[[QuerySet, Term], QuerySet] | None = None
 
 
 def query_filter(queryset: QuerySet, q: str | dict[str, Term], fields: dict[str, Field]) -> QuerySet:
@@ -151,6 +166,9 @@ def query_filter(queryset: QuerySet, q: str | dict[str, Term], fields: dict[str,
                 _("Unsupported query key %(key)s; supported: %(keys)s.")
                 % {"key": key[:50], "keys": ", ".join(sorted(fields))}
             )
+        if field.apply is not None:
+            queryset = field.apply(queryset, term)
+            continue
         convert = _CONVERTERS[field.type]
         if term.kind == "fuzzy":
             if field.type != "str":
@@ -171,7 +189,8 @@ def query_filter(queryset: QuerySet, q: str | dict[str, Term], fields: dict[str,
                 queryset = queryset.filter(**{field.path: convert(value)})
         else:
             queryset = queryset.filter(Q(**{field.path: convert(term.values[0])}))
-    return queryset.distinct() if any(t.kind == "intersection" for t in terms.values()) else queryset
+    joined = any(t.kind == "intersection" and fields[k].apply is None for k, t in terms.items())
+    return queryset.distinct() if joined else queryset
 
 
 def query_sort(queryset: QuerySet, sort: str, fields: dict[str, str], default: list[str]) -> QuerySet:

@@ -105,3 +105,13 @@ class RegistryUnauthorized(Unauthorized):
 
 class QuotaExceeded(HarborError):
     code, status, default_message = "DENIED", 403, _("The project's storage quota would be exceeded.")
+
+
+class ArtifactReferenced(HarborError):
+    """Harbor's answer to deleting an artifact an index still references (a 412, like its own)."""
+
+    code, status, default_message = (
+        "VIOLATE_FOREIGN_KEY_CONSTRAINT",
+        412,
+        _("The artifact is referenced by an index; delete the index first."),
+    )

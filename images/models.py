@@ -34,6 +34,10 @@ class Repository(models.Model):
         verbose_name = _("repository")
         verbose_name_plural = _("repositories")
         ordering = ["name"]
+        indexes = [
+            # The REST API lists a project's repositories newest first (Harbor's default order).
+            models.Index(fields=["project", "created_at", "id"], name="repository_project_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -107,7 +111,14 @@ class Artifact(models.Model):
                 fields=["repository", "subject_digest"],
                 name="artifact_subject_idx",
                 condition=~models.Q(subject_digest=""),
-            )
+            ),
+            # The REST API lists a repository's artifacts, accessories (subject_digest set) aside,
+            # newest push first: this index gives the page in either direction and the count, both
+            # from the index alone. (A partial index on subject_digest = '' is not picked by
+            # SQLite's planner for the count, which then reads every row: 75 ms for 100,000.)
+            models.Index(
+                fields=["repository", "subject_digest", "pushed_at", "id"], name="artifact_list_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,6 +176,66 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Label(models.Model):
+    """A label for artifacts: global (scope "g", system admins manage it) or of one project ("p")."""
+
+    class Scope(models.TextChoices):
+        GLOBAL = "g", _("Global")
+        PROJECT = "p", _("Project")
+
+    name = models.CharField(_("name"), max_length=128)
+    description = models.TextField(_("description"), blank=True)
+    color = models.CharField(_("color"), max_length=32, blank=True)
+    scope = models.CharField(_("scope"), max_length=1, choices=Scope.choices)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="labels",
+    )
+    artifacts = models.ManyToManyField(Artifact, through="ArtifactLabel", related_name="labels")
+    created_at = models.DateTimeField(_("creation time"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("update time"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope="g", project__isnull=True)
+                | models.Q(scope="p", project__isnull=False),
+                name="label_scope_matches_project",
+            ),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(scope="g"), name="label_global_name_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "name"], condition=models.Q(scope="p"), name="label_project_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArtifactLabel(models.Model):
+    """A label added to an artifact."""
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="label_links")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="artifact_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("artifact label")
+        verbose_name_plural = _("artifact labels")
+        constraints = [models.UniqueConstraint(fields=["artifact", "label"], name="artifact_label_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.artifact_id}:{self.label_id}"
 
 
 class BlobUpload(models.Model):

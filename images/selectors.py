@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.db.models.functions import Length
+import json
+import logging
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Length
+from django.utils.translation import gettext as _
 
 from harborpy import sql
+from harborpy.errors import HarborError, NotFound
+from images import blobstore
+from images import media_types as mt
 from images.digests import is_digest
 from images.errors import BlobUnknown, BlobUploadUnknown, ManifestUnknown, NameUnknown
-from images.models import Artifact, ArtifactReference, Blob, BlobUpload, Repository, RepositoryBlob, Tag
+from images.models import (
+    Artifact,
+    ArtifactReference,
+    Blob,
+    BlobUpload,
+    Label,
+    Repository,
+    RepositoryBlob,
+    Tag,
+)
 from images.names import is_tag
 from projects.models import Project
+
+logger = logging.getLogger(__name__)
 
 
 def project_get(*, name: str) -> Project | None:
@@ -175,3 +195,174 @@ def project_storage_usage(*, project_id: int) -> int:
 
 def blob_in_project(*, project_id: int, blob_id: int) -> bool:
     return sql.fetch_one(_IN_PROJECT_SQL, [project_id, blob_id]) is not None
+
+
+# --- The REST API's reads (images/api/) -----------------------------------------------------------
+# The caller's access to the project is decided before these run (projects.permissions).
+
+
+def repository_list(*, projects: QuerySet[Project] | None = None) -> QuerySet[Repository]:
+    """Repositories (of `projects` if given), each with its `artifact_count` (accessories aside)."""
+    repositories = Repository.objects.all()
+    if projects is not None:
+        repositories = repositories.filter(project__in=projects)
+    return repositories.annotate(artifact_count=_artifact_count())
+
+
+def _artifact_count() -> Coalesce:
+    counted = (
+        Artifact.objects.filter(repository=OuterRef("pk"), subject_digest="")
+        .order_by()
+        .values("repository")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def repository_in_project(*, project: Project, name: str, with_count: bool = False) -> Repository:
+    """The repository `name` (without the project prefix) of `project`; raises NotFound.
+
+    With its `artifact_count` if asked: counting costs a few ms per 100,000 artifacts.
+    """
+    repositories = repository_list() if with_count else Repository.objects.all()
+    repository = repositories.filter(project=project, name=f"{project.name}/{name}").first()
+    if repository is None:
+        raise NotFound(
+            _("Repository %(name)s not found in project %(project)s.")
+            % {"name": name[:255], "project": project.name}
+        )
+    return repository
+
+
+def artifact_list(
+    *, repository: Repository, with_label: bool = False, with_references: bool = True
+) -> QuerySet[Artifact]:
+    """The repository's artifacts, without their manifests, with what the REST API shows of them.
+
+    Accessories (artifacts with a subject) are listed too; the caller leaves them out as Harbor
+    does. Each related set is one query for a whole page (prefetches run on the page's slice), as
+    plain lists: `reference_list`, `label_list`. Tags come from tags_by_artifact().
+    """
+    artifacts = Artifact.objects.filter(repository=repository).defer("manifest")
+    if with_references:
+        artifacts = artifacts.prefetch_related(
+            Prefetch(
+                "child_references",
+                queryset=ArtifactReference.objects.select_related("child")
+                .only("parent_id", "child_id", "platform", "annotations", "child__digest")
+                .order_by("id"),
+                to_attr="reference_list",
+            )
+        )
+    if with_label:
+        artifacts = artifacts.prefetch_related(
+            Prefetch("labels", queryset=Label.objects.order_by("name"), to_attr="label_list")
+        )
+    return artifacts
+
+
+class TagRow(NamedTuple):
+    """A tag as a list shows it: read as plain values, as an artifact may have thousands."""
+
+    id: int
+    repository_id: int
+    artifact_id: int
+    name: str
+    updated_at: datetime
+
+
+def tags_by_artifact(*, artifact_ids: list[int]) -> dict[int, list[TagRow]]:
+    """The tags of each artifact, newest push first (one query)."""
+    found: dict[int, list[TagRow]] = {pk: [] for pk in artifact_ids}
+    if not artifact_ids:
+        return found
+    rows = (
+        Tag.objects.filter(artifact_id__in=artifact_ids)
+        .order_by("-updated_at", "-id")
+        .values_list("id", "repository_id", "artifact_id", "name", "updated_at")
+    )
+    for row in rows:
+        found[row[2]].append(TagRow(*row))
+    return found
+
+
+def artifact_by_reference(*, artifacts: QuerySet[Artifact], reference: str) -> Artifact:
+    """The artifact a tag or digest names among `artifacts`; raises NotFound."""
+    if is_digest(reference):
+        artifact = artifacts.filter(digest=reference).first()
+    else:
+        artifact = artifacts.filter(tags__name=reference).first()
+    if artifact is None:
+        raise NotFound(_("Artifact %(reference)s not found.") % {"reference": reference[:200]})
+    return artifact
+
+
+def accessories_of(*, repository_id: int, digests: list[str]) -> dict[str, list[Artifact]]:
+    """The artifacts of the repository whose subject is one of `digests`, by subject digest."""
+    found: dict[str, list[Artifact]] = {digest: [] for digest in digests}
+    if not digests:
+        return found
+    accessories = (
+        Artifact.objects.filter(repository_id=repository_id, subject_digest__in=digests)
+        .only("id", "digest", "size", "artifact_type", "subject_digest", "pushed_at")
+        .order_by("-pushed_at", "-id")
+    )
+    for accessory in accessories:
+        found[accessory.subject_digest].append(accessory)
+    return found
+
+
+def tag_list(*, artifact: Artifact) -> QuerySet[Tag]:
+    """The artifact's tags, each with its artifact's last pull time as `pulled_at`."""
+    return Tag.objects.filter(artifact=artifact).annotate(pulled_at=F("artifact__pulled_at"))
+
+
+def label_list(*, projects: QuerySet[Project] | None, global_labels: bool) -> QuerySet[Label]:
+    """Global labels, or the labels of `projects`."""
+    if global_labels:
+        return Label.objects.filter(scope=Label.Scope.GLOBAL)
+    return Label.objects.filter(scope=Label.Scope.PROJECT, project__in=projects)
+
+
+def label_get(*, label_id: int) -> Label:
+    """A label; raises NotFound."""
+    label = Label.objects.select_related("project").filter(pk=label_id).first()
+    if label is None:
+        raise NotFound(_("Label %(id)s not found.") % {"id": label_id})
+    return label
+
+
+def storage_consumption() -> int:
+    """Bytes of every blob the registry holds."""
+    return int(Blob.objects.aggregate(total=Coalesce(Sum("size"), 0))["total"])
+
+
+# An image config is a few KiB; a larger one is not read whole for a response.
+CONFIG_MAX_BYTES = 1024 * 1024
+_IMAGE_CONFIGS = frozenset(
+    {"application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"}
+)
+
+
+def artifact_extra_attrs(*, artifact: Artifact) -> dict[str, Any]:
+    """What Harbor shows of an artifact's config: for an image its platform, creation time, author and
+    run configuration; for other JSON configs (charts, ...) the whole document. One blob read."""
+    config_type = artifact.config_media_type
+    if not config_type.endswith("json") or config_type == mt.OCI_EMPTY:
+        return {}
+    try:
+        descriptor = json.loads(bytes(artifact.manifest)).get("config") or {}
+        blob = Blob.objects.filter(digest=descriptor.get("digest", "")).only("storage_key").first()
+        if blob is None:
+            return {}
+        document = json.loads(blobstore.blob_read_small(key=blob.storage_key, max_bytes=CONFIG_MAX_BYTES))
+    except (OSError, ValueError, AttributeError, HarborError) as exc:
+        # A response without these details beats no response: the manifest itself is fine.
+        logger.warning("Cannot read the config of artifact %s: %s", artifact.pk, exc)
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    if config_type not in _IMAGE_CONFIGS:
+        return document
+    return {key: document.get(key) for key in ("architecture", "os", "created", "author", "config")}

@@ -537,3 +537,16 @@ def system_policies(principal: Any) -> list[tuple[str, str]]:
     if can_create_project(principal):
         return [("project", "create")]
     return []
+
+
+def can_manage_labels(principal: Any, project: Project | None) -> bool:
+    """Create, change and delete labels: global ones (project None) for system admins, a project's
+    for its Maintainers and above (Harbor's label create/update/delete, which a Developer lacks)."""
+    if project is None:
+        return is_system_admin(principal)
+    return Action.MANAGE_RULES in project_actions(principal, project)
+
+
+def can_read_all_statistics(principal: Any) -> bool:
+    """The totals of /statistics (every project, repository and byte) are for system admins."""
+    return is_system_admin(principal)

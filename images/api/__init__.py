@@ -1,1 +1,1 @@
-"""The Harbor v2.0-compatible REST API of registry content (mounted under /api/v2.0/)."""
+"""The content management REST API: repositories, artifacts, tags, labels, search, statistics."""

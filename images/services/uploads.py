@@ -310,15 +310,19 @@ def _quota_check(repository: Repository, blob: Blob) -> None:
         return
     usage = project_storage_usage(project_id=repository.project_id)
     if usage + blob.size > limit:
-        raise QuotaExceeded(
-            _("Adding %(size)s would take the project to %(total)s, over its storage quota of %(limit)s.")
-            % {
-                "size": filesizeformat(blob.size),
-                "total": filesizeformat(usage + blob.size),
-                "limit": filesizeformat(limit),
-            },
-            detail={"limit": limit, "usage": usage, "size": blob.size},
-        )
+        raise _quota_exceeded(size=blob.size, usage=usage, limit=limit)
+
+
+def _quota_exceeded(*, size: int, usage: int, limit: int) -> QuotaExceeded:
+    return QuotaExceeded(
+        _("Adding %(size)s would take the project to %(total)s, over its storage quota of %(limit)s.")
+        % {
+            "size": filesizeformat(size),
+            "total": filesizeformat(usage + size),
+            "limit": filesizeformat(limit),
+        },
+        detail={"limit": limit, "usage": usage, "size": size},
+    )
 
 
 def _link(repository: Repository, blob: Blob) -> None:
@@ -462,3 +466,27 @@ def blob_unlink(*, repository_name: str, digest: str) -> None:
         if not Repository.objects.filter(name=repository_name).exists():
             raise NameUnknown(detail={"name": repository_name})
         raise BlobUnknown(detail={"digest": digest})
+
+
+def blobs_link(*, repository: Repository, blobs: list[Blob]) -> None:
+    """Make blobs the registry holds readable in `repository`, as pushing them would (an artifact copy).
+
+    Runs in the caller's transaction. The quota is checked once, for the blobs new to the project.
+    Raises QuotaExceeded.
+    """
+    limit = getattr(repository, "storage_limit", UNLIMITED)
+    if limit != UNLIMITED and blobs:
+        in_project = set(
+            RepositoryBlob.objects.filter(
+                repository__project_id=repository.project_id, blob__in=[blob.pk for blob in blobs]
+            ).values_list("blob_id", flat=True)
+        )
+        added = sum(
+            blob.size for blob in {blob.pk: blob for blob in blobs}.values() if blob.pk not in in_project
+        )
+        if added:
+            usage = project_storage_usage(project_id=repository.project_id)
+            if usage + added > limit:
+                raise _quota_exceeded(size=added, usage=usage, limit=limit)
+    for blob in blobs:
+        _link(repository, blob)

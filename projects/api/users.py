@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from harborpy.apiviews import HarborApi
 from harborpy.drf import HarborSessionAuthentication
 from harborpy.errors import Denied, NotFound
-from harborpy.listquery import query_filter, sort_order
+from harborpy.query import Field, query_filter, query_sort
 from projects.api.paths import id_parameter
 from projects.errors import PreconditionFailed
 from projects.models import User
@@ -48,7 +48,7 @@ from projects.services.users import (
 )
 
 # Harbor's `q` and `sort` keys for users, and the model fields behind them.
-_QUERY_FIELDS = {"username": "username", "email": "email", "realname": "realname"}
+_QUERY_FIELDS = {"username": Field("username"), "email": Field("email"), "realname": Field("realname")}
 _SORT_FIELDS = {
     "user_id": "pk",
     "username": "username",
@@ -216,12 +216,11 @@ class UserListApi(HarborApi):
         if not can_manage_users(request.user):
             raise Denied(_("Only system admins may list users."))
         query = self.validated(UserListQuerySerializer, request.query_params)
-        users = get_user_model().objects.filter(query_filter(query["q"], _QUERY_FIELDS))
+        users = query_filter(get_user_model().objects.all(), query["q"], _QUERY_FIELDS)
         for key in ("username", "email"):  # Harbor's shortcuts for q=username=~...
             if query[key]:
                 users = users.filter(**{f"{key}__icontains": query[key]})
-        order = sort_order(query["sort"], _SORT_FIELDS, ["pk"])
-        return self.paginate(users.order_by(*order), UserOutputSerializer)
+        return self.paginate(query_sort(users, query["sort"], _SORT_FIELDS, ["pk"]), UserOutputSerializer)
 
     @extend_schema(
         operation_id="createUser",

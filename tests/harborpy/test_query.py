@@ -71,7 +71,18 @@ def test_filter_exact_fuzzy_union_and_range(events):
     assert _actors(query_filter(qs, "op_time=[~2026-01-02 12:00:00],username=~b", FIELDS)) == ["bob"]
 
 
-@pytest.mark.parametrize("q", ["unknown=1", "op_time=yesterday", "id=abc", "id=~1", "username=[a~b]"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "unknown=1",
+        "op_time=yesterday",
+        "op_time=[2020-13-45 00:00:00~]",
+        "id=abc",
+        "id=99999999999999999999",
+        "id=~1",
+        "username=[a~b]",
+    ],
+)
 def test_unusable_terms_are_bad_requests(events, q):
     with pytest.raises(BadRequest):
         query_filter(AuditEvent.objects.all(), q, FIELDS)
