@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -260,6 +261,9 @@ AUDIT_PULL = env_bool("HARBORPY_AUDIT_PULL", True)
 # Pull records, pull counts and pull times are written in batches (images/pulls.py).
 PULL_FLUSH_SECONDS = env_int("HARBORPY_PULL_FLUSH_SECONDS", 2, minimum=0)
 PULL_FLUSH_MAX = env_int("HARBORPY_PULL_FLUSH_MAX", 500, minimum=1)
+# Records older than this many days are purged every night (0 keeps them forever); a purge
+# schedule set through the API (system/purgeaudit) runs in addition, with its own parameters.
+AUDIT_RETENTION_DAYS = env_int("HARBORPY_AUDIT_RETENTION_DAYS", 365, minimum=0)
 # Forward every audit record to syslog (RFC 5424): udp://host:514 or tcp://host:601.
 AUDIT_SYSLOG_URL = env_str("HARBORPY_AUDIT_SYSLOG_URL")
 if AUDIT_SYSLOG_URL:
@@ -415,6 +419,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+if AUDIT_RETENTION_DAYS:
+    CELERY_BEAT_SCHEDULE["audit-retention"] = {
+        "task": "audit.tasks.audit_retention_task",
+        "schedule": crontab(minute=30, hour=3),
+    }
 if LDAP_ENABLED and LDAP_SYNC_INTERVAL:
     CELERY_BEAT_SCHEDULE["ldap-sync"] = {
         "task": "projects.tasks.ldap_sync_task",

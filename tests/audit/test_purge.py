@@ -187,3 +187,36 @@ def test_the_scheduled_task_records_and_executes_a_run(trail):
 
     run = PurgeRun.objects.get()
     assert (run.kind, run.status, run.purged) == (PurgeRun.Kind.SCHEDULE, PurgeRun.Status.SUCCESS, 1)
+
+
+def test_the_nightly_retention_purges_what_is_older_than_the_setting(settings):
+    from audit.tasks import audit_retention_task
+
+    settings.AUDIT_RETENTION_DAYS = 2
+    old, recent = _event("login", 24 * 3), _event("login", 24)
+
+    audit_retention_task()
+
+    assert _left() == {recent.pk} | set(
+        AuditEvent.objects.filter(resource_type="purge_audit").values_list("pk", flat=True)
+    )
+    assert PurgeRun.objects.get().purged == 1
+    assert not AuditEvent.objects.filter(pk=old.pk).exists()
+
+
+def test_retention_zero_keeps_everything(settings):
+    from audit.tasks import audit_retention_task
+
+    settings.AUDIT_RETENTION_DAYS = 0
+    _event("login", 24 * 3000)
+
+    audit_retention_task()
+
+    assert AuditEvent.objects.count() == 1
+    assert not PurgeRun.objects.exists()
+
+
+def test_the_retention_is_on_the_beat_schedule():
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["audit-retention"]["task"] == "audit.tasks.audit_retention_task"
