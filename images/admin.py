@@ -11,7 +11,6 @@ collection does that).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import admin
 from django.db.models import F, Prefetch, QuerySet
@@ -22,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from harborpy.admin_options import ReadOnlyAdmin, client_address
+from harborpy.admin_options import ReadOnlyAdmin, ReadOnlyInline, client_address
 from images import media_types
 from images.models import Artifact, Blob, Repository, Tag
 from images.selectors import project_storage_usage
@@ -64,25 +63,13 @@ class RepositoryAdmin(ProjectScopedAdmin):
         return format_html('<a href="{}?{}">{}</a>', url, urlencode({"q": repository.name}), _("artifacts"))
 
 
-class TagInline(admin.TabularInline):
+class TagInline(ReadOnlyInline):
     model = Tag
     fk_name = "artifact"
     fields = ["name", "updated_at"]
     readonly_fields = fields
     extra = 0
     verbose_name_plural = _("tags")
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True  # tags of the artifact its admin already let the user see
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Artifact)

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditEventAdmin, PurgeRunAdmin
 from audit.models import AuditEvent, PurgeRun
-from harborpy.admin_options import HarborModelAdmin, ServiceAdmin, client_address
+from harborpy.admin_options import HarborModelAdmin, ReadOnlyInline, ServiceAdmin, client_address
 from harborpy.errors import BadRequest, HarborError
 from projects.models import (
     PROJECT_NAME_RE,
@@ -494,7 +494,7 @@ class RobotForm(forms.ModelForm):
         return [Grant(project=p, actions=actions) for p in self.cleaned_data["grant_projects"]]
 
 
-class RobotPermissionInline(admin.TabularInline):
+class RobotPermissionInline(ReadOnlyInline):
     model = RobotPermission
     fk_name = "robot"
     fields = ["project", "actions"]
@@ -502,18 +502,6 @@ class RobotPermissionInline(admin.TabularInline):
     extra = 0
     verbose_name = _("permission")
     verbose_name_plural = _("permissions")
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True  # the robot's own page, which its admin already let the user see
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Robot)

@@ -101,6 +101,17 @@ def _ensure_not_last_admin(user: User) -> None:
         raise Denied(_("%(name)s is the last system admin.") % {"name": user.get_username()})
 
 
+def _audit(actor: Any, operation: str, username: str, address: str | None, detail: dict[str, Any]) -> None:
+    audit_record(
+        actor=actor,
+        operation=operation,
+        resource_type=_RESOURCE_TYPE,
+        resource=username,
+        address=address,
+        detail=detail,
+    )
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -132,13 +143,12 @@ def user_create(
             user.save()
     except IntegrityError:  # a concurrent registration of the same name or address
         raise Conflict(_("The username or email address is already taken.")) from None
-    audit_record(
-        actor=actor,
-        operation="create",
-        resource_type=_RESOURCE_TYPE,
-        resource=user.get_username(),
-        address=address,
-        detail={"self_registration": can_self_register(actor) and not is_system_admin(actor)},
+    _audit(
+        actor,
+        "create",
+        user.get_username(),
+        address,
+        {"self_registration": can_self_register(actor) and not is_system_admin(actor)},
     )
     return user
 
@@ -176,14 +186,7 @@ def user_update_profile(
                 user.save(update_fields=[*changes, "updated_at"])
         except IntegrityError:
             raise Conflict(_("The email address %(email)s is already in use.") % {"email": email}) from None
-        audit_record(
-            actor=actor,
-            operation="update",
-            resource_type=_RESOURCE_TYPE,
-            resource=user.get_username(),
-            address=address,
-            detail={"fields": sorted(changes)},
-        )
+        _audit(actor, "update", user.get_username(), address, {"fields": sorted(changes)})
     return user
 
 
@@ -214,14 +217,7 @@ def user_set_password(
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
     credentials_revoke(username=user.get_username())
-    audit_record(
-        actor=actor,
-        operation="update",
-        resource_type=_RESOURCE_TYPE,
-        resource=user.get_username(),
-        address=address,
-        detail={"fields": ["password"]},
-    )
+    _audit(actor, "update", user.get_username(), address, {"fields": ["password"]})
     return user
 
 
@@ -241,14 +237,7 @@ def user_set_sysadmin(*, user: User, actor: Any, sysadmin: bool, address: str | 
     user.is_superuser = user.is_staff = sysadmin
     user.save(update_fields=["is_superuser", "is_staff", "updated_at"])
     credentials_revoke(username=user.get_username())
-    audit_record(
-        actor=actor,
-        operation="update",
-        resource_type=_RESOURCE_TYPE,
-        resource=user.get_username(),
-        address=address,
-        detail={"sysadmin_flag": sysadmin},
-    )
+    _audit(actor, "update", user.get_username(), address, {"sysadmin_flag": sysadmin})
     return user
 
 
@@ -267,14 +256,7 @@ def user_set_staff(*, user: User, actor: Any, staff: bool, address: str | None =
         raise BadRequest(_("A system admin always has the admin site."))
     user.is_staff = staff
     user.save(update_fields=["is_staff", "updated_at"])
-    audit_record(
-        actor=actor,
-        operation="update",
-        resource_type=_RESOURCE_TYPE,
-        resource=user.get_username(),
-        address=address,
-        detail={"staff": staff},
-    )
+    _audit(actor, "update", user.get_username(), address, {"staff": staff})
     return user
 
 
@@ -294,14 +276,7 @@ def user_set_active(*, user: User, actor: Any, active: bool, address: str | None
     user.is_active = active
     user.save(update_fields=["is_active", "updated_at"])
     credentials_revoke(username=user.get_username())
-    audit_record(
-        actor=actor,
-        operation="update",
-        resource_type=_RESOURCE_TYPE,
-        resource=user.get_username(),
-        address=address,
-        detail={"active": active},
-    )
+    _audit(actor, "update", user.get_username(), address, {"active": active})
     return user
 
 
