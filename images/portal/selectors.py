@@ -43,14 +43,25 @@ def project_visible_get(*, principal: Any, name: str) -> Project | None:
     )
 
 
+def _listed(artifacts: QuerySet[Artifact]) -> QuerySet[Artifact]:
+    """The artifacts a repository page lists: not an index's children, nor the referrers (signatures,
+    SBOMs) of another artifact of the repository, which appear on that artifact's page; unless tagged."""
+    tagged = Tag.objects.filter(artifact=OuterRef("pk"))
+    child = ArtifactReference.objects.filter(child=OuterRef("pk"))
+    subject_here = Artifact.objects.filter(
+        repository=OuterRef("repository"), digest=OuterRef("subject_digest")
+    )
+    return artifacts.filter(Q(Exists(tagged)) | ~(Q(Exists(child)) | Q(Exists(subject_here))))
+
+
 def repository_list(*, project: Project, name: str = "") -> QuerySet[Repository]:
-    """The project's repositories by name, with `artifact_count` and `update_time` (the last push or
-    tag move); `name` matches a part of the name."""
+    """The project's repositories by name, with `artifact_count` (the artifacts its page lists) and
+    `update_time` (the last push or tag move); `name` matches a part of the name."""
     repositories = Repository.objects.filter(project=project)
     if name:
         repositories = repositories.filter(name__icontains=name)
     artifacts = (
-        Artifact.objects.filter(repository=OuterRef("pk"))
+        _listed(Artifact.objects.filter(repository=OuterRef("pk")))
         .order_by()
         .values("repository")
         .annotate(n=Count("pk"))
@@ -88,22 +99,17 @@ def _tags() -> Prefetch:
 
 
 def artifact_list(*, repository: Repository) -> QuerySet[Artifact]:
-    """The repository's artifacts as Harbor lists them, newest first, with their tags and
-    `referrer_count`, without their manifests: an index's children and the referrers (signatures,
-    SBOMs) of another artifact of the repository appear on that artifact's page instead, unless tagged."""
-    in_repository = Artifact.objects.filter(repository=repository)
-    tagged = Tag.objects.filter(artifact=OuterRef("pk"))
-    child = ArtifactReference.objects.filter(child=OuterRef("pk"))
-    subject_here = in_repository.filter(digest=OuterRef("subject_digest"))
+    """The artifacts the repository's page lists (_listed), newest first, with their tags and
+    `referrer_count`, without their manifests."""
     referrers = (
-        in_repository.filter(subject_digest=OuterRef("digest"))
+        Artifact.objects.filter(repository=repository, subject_digest=OuterRef("digest"))
         .order_by()
         .values("subject_digest")
         .annotate(n=Count("pk"))
         .values("n")
     )
     return (
-        in_repository.filter(Q(Exists(tagged)) | ~(Q(Exists(child)) | Q(Exists(subject_here))))
+        _listed(Artifact.objects.filter(repository=repository))
         .defer("manifest")
         .annotate(referrer_count=Coalesce(Subquery(referrers, output_field=IntegerField()), 0))
         .prefetch_related(_tags())
