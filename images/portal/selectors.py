@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
@@ -194,10 +193,3 @@ def artifact_content(*, artifact: Artifact) -> ArtifactContent:
         .order_by("pk")
     )
     return content
-
-
-def pull_host(request_host: str) -> str:
-    """The registry's host as clients name it: the external URL's, else the one the browser used."""
-    if settings.EXTERNAL_URL:
-        return settings.EXTERNAL_URL.split("://", 1)[1]
-    return request_host

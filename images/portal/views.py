@@ -7,6 +7,7 @@ the user's role does not open (members, logs, deleting) is a 403.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -49,6 +50,13 @@ def _search(request: HttpRequest) -> str:
     return request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
 
 
+def _pull_host(request: HttpRequest) -> str:
+    """The registry's host as clients name it: the external URL's, else the one the browser used."""
+    if settings.EXTERNAL_URL:
+        return urlsplit(settings.EXTERNAL_URL).netloc
+    return request.get_host()
+
+
 class _Scope:
     """A visible project (and repository) and the user's actions there, from the URL's names."""
 
@@ -80,16 +88,16 @@ class _Scope:
             "my_role": selectors.highest_role(
                 member_roles(principal=request.user, project_ids=[self.project.pk]).get(self.project.pk, [])
             ),
-            "pull_host": selectors.pull_host(request.get_host()),
+            "pull_host": _pull_host(request),
             **extra,
         }
 
     def artifact(self, digest: str) -> Artifact:
         assert self.repository is not None
-        artifact = is_digest(digest) and selectors.artifact_visible_get(
-            repository=self.repository, digest=digest
-        )
-        if not artifact:
+        artifact = None
+        if is_digest(digest):
+            artifact = selectors.artifact_visible_get(repository=self.repository, digest=digest)
+        if artifact is None:
             raise Http404(_("No such artifact."))
         return artifact
 
