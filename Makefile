@@ -7,6 +7,10 @@ export PORT
 
 .PHONY: run test lint bench messages clean
 
+# The zh-hans catalog: what `make messages` runs, and what tests/harborpy/test_locale.py checks the
+# committed catalog against (it reads this line). Locations by file only, so diffs stay quiet.
+MAKEMESSAGES_ARGS := -l zh_Hans --add-location=file --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=data --ignore=docs --ignore=static
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
@@ -42,6 +46,13 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Regenerate locale/zh_Hans/LC_MESSAGES/django.po from the sources (new strings arrive with an
+# empty msgstr: translate them, see /work/shared/GLOSSARY-zh.md), then compile django.mo, which is
+# committed so that a checkout serves Chinese without gettext. Needs GNU gettext (apt-get install gettext).
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages $(MAKEMESSAGES_ARGS)
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

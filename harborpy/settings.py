@@ -170,6 +170,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "images.portal.context_processors.portal",
             ],
         },
     },
@@ -253,6 +254,11 @@ CREDENTIAL_CACHE_SECONDS = env_int("HARBORPY_CREDENTIAL_CACHE_SECONDS", 60, mini
 ROBOT_TOKEN_DURATION_DAYS = env_int("HARBORPY_ROBOT_TOKEN_DURATION_DAYS", 30, minimum=1)
 
 ADMIN_PASSWORD = env_secret("HARBORPY_ADMIN_PASSWORD")
+
+# The portal (images/portal/): where logging in starts and where it, and logging out, lead.
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:projects"
+LOGOUT_REDIRECT_URL = "portal:projects"
 
 # --- Audit -------------------------------------------------------------------------------------
 
@@ -393,6 +399,8 @@ STORAGES = {
 }
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The portal's stylesheet and script (static/portal/), next to the site-wide templates/.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(exist_ok=True)
 
 # --- Celery -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Root URLconf: the registry (/v2/, /service/token), the REST API (/api/v2.0/), the admin site."""
+"""Root URLconf: the registry (/v2/, /service/token), the REST API (/api/v2.0/), the admin site, the
+language switch (/i18n/setlang/) and, last, the portal at /."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ urlpatterns = [
     path("api/v2.0/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v2.0/", include("projects.api.urls")),
     path("api/v2.0/", include("images.api.urls")),
+    # Django's set_language view: POST language=en|zh-hans, remembered in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Last: the portal's pages take whatever the paths above leave.
+    path("", include("images.portal.urls")),
 ]
 
 handler400 = "harborpy.views.bad_request"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.test_admin_browser import browser_unavailable
+from tests.support.browser import browser_unavailable
 
 
 def test_a_missing_browser_skips_the_test(monkeypatch):

@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages for everyone (projects, repositories, artifacts), mounted at /."""
