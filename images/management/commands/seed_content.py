@@ -24,6 +24,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from images.models import Artifact, ArtifactLabel, Label, Repository, Tag
@@ -81,17 +82,17 @@ def _explicit_times(*fields: tuple[type, str]) -> Iterator[None]:
 
 
 class Command(BaseCommand):
-    help = "Seed a large fake content set (artifacts, tags, repositories, audit records) for benchmarks."
+    help = _("Seed a large fake content set (artifacts, tags, repositories, audit records) for benchmarks.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--project", default="bench", help="project to fill (created, private)")
-        parser.add_argument("--artifacts", type=int, default=100_000, help="artifacts in all")
-        parser.add_argument("--tags", type=int, default=500_000, help="tags in all")
+        parser.add_argument("--project", default="bench", help=_("project to fill (created, private)"))
+        parser.add_argument("--artifacts", type=int, default=100_000, help=_("artifacts in all"))
+        parser.add_argument("--tags", type=int, default=500_000, help=_("tags in all"))
         parser.add_argument(
-            "--repositories", type=int, default=1000, help="repositories, the big one included"
+            "--repositories", type=int, default=1000, help=_("repositories, the big one included")
         )
-        parser.add_argument("--hot-tags", type=int, default=2000, help="tags on the newest artifact")
-        parser.add_argument("--audit", type=int, default=0, help="audit records to add")
+        parser.add_argument("--hot-tags", type=int, default=2000, help=_("tags on the newest artifact"))
+        parser.add_argument("--audit", type=int, default=0, help=_("audit records to add"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.started = time.monotonic()
