@@ -27,7 +27,7 @@ from projects.services.users import user_set_password
 APP_ORDER = ["projects", "images", "audit", "auth"]
 MODEL_ORDER = {
     "projects": ["project", "robot", "user", "systemsettings"],
-    "images": ["repository", "artifact", "tag", "blob"],
+    "images": ["repository", "artifact", "tag", "label", "blob"],
     "audit": ["auditevent", "purgerun"],
 }
 

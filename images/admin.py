@@ -11,9 +11,12 @@ collection does that).
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import F, Prefetch, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -23,12 +26,13 @@ from django.utils.translation import gettext_lazy as _
 
 from harborpy.admin_options import ReadOnlyAdmin, ReadOnlyInline, client_address
 from images import media_types
-from images.models import Artifact, Blob, Repository, Tag
+from images.models import Artifact, Blob, Label, Repository, Tag
 from images.selectors import project_storage_usage
+from images.services.labels import label_create, label_delete, label_update
 from images.services.manifests import manifest_delete
-from projects.admin import ProjectAdmin, ProjectFilter, ProjectScopedAdmin
+from projects.admin import ProjectAdmin, ProjectFilter, ProjectScopedAdmin, granted
 from projects.models import Project
-from projects.permissions import Action, can_read_blobs
+from projects.permissions import Action, can_manage_labels, can_read_blobs, is_system_admin, projects_granting
 
 # A digest is shown as its algorithm and this many hex digits (the full digest in the tooltip).
 DIGEST_SHOWN = 12
@@ -252,3 +256,93 @@ class ProjectWithUsageAdmin(ProjectAdmin):
 
 admin.site.unregister(Project)
 admin.site.register(Project, ProjectWithUsageAdmin)
+
+
+class LabelForm(forms.ModelForm):
+    """A label's name, description and color; its project (none: a global label) when it is made."""
+
+    class Meta:
+        model = Label
+        fields = ["name", "description", "color", "project"]
+
+
+@admin.register(Label)
+class LabelAdmin(ProjectScopedAdmin):
+    """Labels: global ones (no project) for system admins, a project's for its Maintainers and above
+    (can_manage_labels); everyone sees the global labels and those of the projects it may pull."""
+
+    form = LabelForm
+    list_display = ["name", "scope", "project", "color", "description", "updated_at"]
+    list_filter = ["scope", ProjectFilter]
+    search_fields = ["name", "description"]
+    list_select_related = ["project"]
+    view_action = Action.PULL
+    change_action = Action.MANAGE_RULES
+    delete_action = Action.MANAGE_RULES
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = Label.objects.select_related("project")
+        if is_system_admin(request.user):
+            return queryset
+        visible = projects_granting(request.user, Action.PULL).values("pk")
+        return queryset.filter(Q(project__isnull=True) | Q(project__in=visible))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["project"] if obj is not None else []  # a label never moves between scopes
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "project" in form.base_fields:
+            field = form.base_fields["project"]
+            field.queryset = projects_granting(request.user, Action.MANAGE_RULES)
+            field.required = not is_system_admin(request.user)  # only system admins make global labels
+            field.help_text = _("Leave empty for a global label (system admins only).")
+        return form
+
+    def _manages(self, request: HttpRequest, obj: Any) -> bool:
+        if obj is None:
+            return granted(request, Action.MANAGE_RULES)
+        return can_manage_labels(request.user, obj.project)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.project_id is None:
+            return granted(request, Action.PULL)
+        return super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._manages(request, None)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manages(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manages(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Label, form: Any, change: bool) -> None:
+        address = client_address(request)
+        if change:
+            label_update(
+                label=obj,
+                name=obj.name,
+                description=obj.description,
+                color=obj.color,
+                actor=request.user,
+                address=address,
+            )
+            return
+        project = form.cleaned_data.get("project")
+        if project is None and not is_system_admin(request.user):
+            raise PermissionDenied
+        created = label_create(
+            name=obj.name,
+            scope=Label.Scope.PROJECT if project else Label.Scope.GLOBAL,
+            project=project,
+            description=obj.description,
+            color=obj.color,
+            actor=request.user,
+            address=address,
+        )
+        obj.pk = created.pk
+
+    def delete_model(self, request: HttpRequest, obj: Label) -> None:
+        label_delete(label=obj, actor=request.user, address=client_address(request))

@@ -41,7 +41,7 @@ def test_a_system_admin_sees_every_app_in_order(login_as, admin):
 
     assert list(index)[:4] == ["projects", "images", "audit", "auth"]
     assert index["projects"] == ["Project", "Robot", "User", "SystemSettings"]
-    assert index["images"] == ["Repository", "Artifact", "Tag", "Blob"]
+    assert index["images"] == ["Repository", "Artifact", "Tag", "Label", "Blob"]
     assert index["audit"] == ["AuditEvent", "PurgeRun"]
     assert index["auth"] == ["Group"]
 
@@ -51,7 +51,7 @@ def test_a_staff_project_admin_sees_its_projects_content_and_logs_only(login_as,
 
     assert index == {
         "projects": ["Project", "Robot"],
-        "images": ["Repository", "Artifact", "Tag"],
+        "images": ["Repository", "Artifact", "Tag", "Label"],
         "audit": ["AuditEvent"],
     }
 
