@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from audit.services import audit_record
 from harborpy.errors import BadRequest, Conflict, Denied
 from projects.authentication import credentials_revoke
 from projects.models import Project, Robot, RobotPermission
+from projects.passwords import HarborPasswordValidator
 from projects.permissions import Action, actions_delegable, can_manage_robots
 
 _ROBOT_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
@@ -41,17 +43,39 @@ def robot_username(name: str, project: Project | None) -> str:
     return f"{Robot.PREFIX}{project.name}+{name}" if project is not None else f"{Robot.PREFIX}{name}"
 
 
+def _policy_problems(secret: str) -> list[str]:
+    """What Harbor's password policy (projects/passwords.py) finds wrong with a secret."""
+    try:
+        HarborPasswordValidator().validate(secret)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
 def _new_secret() -> str:
     """A secret that satisfies Harbor's password policy (upper, lower and digit)."""
     alphabet = string.ascii_letters + string.digits
     while True:
         secret = "".join(secrets.choice(alphabet) for _ in range(SECRET_LENGTH))
-        if (
-            any(c.isupper() for c in secret)
-            and any(c.islower() for c in secret)
-            and any(c.isdigit() for c in secret)
-        ):
+        if not _policy_problems(secret):
             return secret
+
+
+def _grants_save(robot: Robot, grants: list[Grant]) -> None:
+    RobotPermission.objects.bulk_create(
+        [RobotPermission(robot=robot, project=g.project, actions=sorted(g.actions)) for g in grants]
+    )
+
+
+def _audit(robot: Robot, operation: str, actor: Any, address: str | None) -> None:
+    audit_record(
+        actor=actor,
+        operation=operation,
+        resource_type="robot",
+        resource=robot.username,
+        project=robot.project,
+        address=address,
+    )
 
 
 def _check_grants(creator: Any, project: Project | None, grants: list[Grant]) -> None:
@@ -111,17 +135,8 @@ def robot_create(
             )
     except IntegrityError:
         raise Conflict(_("A robot account %(name)s already exists.") % {"name": name}) from None
-    RobotPermission.objects.bulk_create(
-        [RobotPermission(robot=robot, project=g.project, actions=sorted(g.actions)) for g in grants]
-    )
-    audit_record(
-        actor=creator,
-        operation="create",
-        resource_type="robot",
-        resource=robot.username,
-        project=project,
-        address=address,
-    )
+    _grants_save(robot, grants)
+    _audit(robot, "create", creator, address)
     return robot, secret
 
 
@@ -142,9 +157,7 @@ def robot_update(
     if grants is not None:
         _check_grants(actor, robot.project, grants)
         RobotPermission.objects.filter(robot=robot).delete()
-        RobotPermission.objects.bulk_create(
-            [RobotPermission(robot=robot, project=g.project, actions=sorted(g.actions)) for g in grants]
-        )
+        _grants_save(robot, grants)
     if description is not None:
         robot.description = description
     if disabled is not None:
@@ -153,14 +166,7 @@ def robot_update(
         robot.expires_at = expires_at
     robot.save()
     credentials_revoke(username=robot.username)
-    audit_record(
-        actor=actor,
-        operation="update",
-        resource_type="robot",
-        resource=robot.username,
-        project=robot.project,
-        address=address,
-    )
+    _audit(robot, "update", actor, address)
     return robot
 
 
@@ -170,31 +176,14 @@ def robot_refresh_secret(*, robot: Robot, actor: Any, secret: str = "", address:
     if not can_manage_robots(actor, robot.project):
         raise Denied(_("You may not manage robot accounts here."))
     if secret:
-        if not (
-            8 <= len(secret) <= 128
-            and re.search("[A-Z]", secret)
-            and re.search("[a-z]", secret)
-            and re.search("[0-9]", secret)
-        ):
-            raise BadRequest(
-                _(
-                    "The secret must have 8 to 128 characters with an uppercase letter, "
-                    "a lowercase letter and a digit."
-                )
-            )
+        if problems := _policy_problems(secret):
+            raise BadRequest(" ".join(problems))
     else:
         secret = _new_secret()
     robot.secret_hash = make_password(secret)
     robot.save(update_fields=["secret_hash", "updated_at"])
     credentials_revoke(username=robot.username)
-    audit_record(
-        actor=actor,
-        operation="refresh",
-        resource_type="robot",
-        resource=robot.username,
-        project=robot.project,
-        address=address,
-    )
+    _audit(robot, "refresh", actor, address)
     return secret
 
 
@@ -202,13 +191,6 @@ def robot_refresh_secret(*, robot: Robot, actor: Any, secret: str = "", address:
 def robot_delete(*, robot: Robot, actor: Any, address: str | None = None) -> None:
     if not can_manage_robots(actor, robot.project):
         raise Denied(_("You may not manage robot accounts here."))
-    audit_record(
-        actor=actor,
-        operation="delete",
-        resource_type="robot",
-        resource=robot.username,
-        project=robot.project,
-        address=address,
-    )
+    _audit(robot, "delete", actor, address)
     credentials_revoke(username=robot.username)
     robot.delete()
