@@ -7,7 +7,6 @@ their traceback; the answer names only the exception's class, since anyone may a
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +15,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
+
+from images import blobstore
 
 logger = logging.getLogger(__name__)
 
@@ -62,26 +62,14 @@ def cache_check() -> None:
         cache.delete(key)
 
 
-def _storage_probe() -> None:
-    storage = storages["blobs"]
-    if isinstance(storage, FileSystemStorage):
-        # FileSystemStorage creates its directory on the first write: make sure it can.
-        location = storage.location
-        os.makedirs(location, exist_ok=True)
-        if not os.access(location, os.R_OK | os.W_OK | os.X_OK):
-            raise CheckFailed("blob directory not writable")
-        return
-    storage.exists(".harborpy-health")  # a HEAD request: answers unless the store is unreachable
-
-
 def storage_check() -> None:
     """The blob storage answers (a remote one within STORAGE_TIMEOUT_SECONDS)."""
-    if isinstance(storages["blobs"], FileSystemStorage):
-        _storage_probe()
+    if blobstore.storage_is_local():
+        blobstore.storage_probe()
         return
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-storage")
     try:
-        pool.submit(_storage_probe).result(timeout=STORAGE_TIMEOUT_SECONDS)
+        pool.submit(blobstore.storage_probe).result(timeout=STORAGE_TIMEOUT_SECONDS)
     except FutureTimeout:
         raise CheckFailed("blob storage timed out") from None
     finally:

@@ -336,6 +336,25 @@ def _backend() -> _FilesystemBackend | _S3Backend:
     return _S3Backend(storage)
 
 
+def storage_is_local() -> bool:
+    """Whether blobs live on a local filesystem (else a remote store such as S3)."""
+    return isinstance(_storage(), FileSystemStorage)
+
+
+def storage_probe() -> None:
+    """Raise OSError unless the blob storage is usable: a writable directory, or a remote store
+    that answers (one HEAD request, which may take as long as the store's own timeouts)."""
+    storage = _storage()
+    if isinstance(storage, FileSystemStorage):
+        # FileSystemStorage creates its directory on the first write: make sure it can.
+        location = storage.location
+        os.makedirs(location, exist_ok=True)
+        if not os.access(location, os.R_OK | os.W_OK | os.X_OK):
+            raise PermissionError(f"blob directory {location} is not writable")
+        return
+    storage.exists(".harborpy-health")
+
+
 def upload_start(*, key: str) -> dict[str, Any]:
     """Create the (empty) object of a new upload; returns the backend state to keep with it."""
     return _backend().start(key)

@@ -33,10 +33,6 @@ from projects.models import Project
 logger = logging.getLogger(__name__)
 
 
-def project_get(*, name: str) -> Project | None:
-    return Project.objects.filter(name=name).first()
-
-
 def repository_get(*, name: str) -> Repository:
     """The repository called `name`; raises NameUnknown."""
     repository = Repository.objects.filter(name=name).first()
