@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from harborpy.errors import BadRequest
 from harborpy.query import Field, Term, parse_query, query_filter, query_value
-from images.api.base import ContentApi, encode_repository_name, ordered, require_visible, validate_reference
+from images.api.base import ContentApi, encode_repository_name, ordered, validate_reference
 from images.api.serializers import AccessorySerializer, ArtifactSerializer
 from images.artifact_types import artifact_type_condition, harbor_media_type_expression
 from images.digests import is_digest
@@ -28,6 +28,7 @@ from images.selectors import (
     repository_in_project,
 )
 from images.services.artifacts import artifact_copy, artifact_delete
+from projects.api.scope import project_authorize
 from projects.permissions import Action, project_with_actions
 
 SORT_FIELDS = {
@@ -186,8 +187,8 @@ def copy_source(principal: Any, value: str) -> tuple[Artifact, str]:
     name, reference = parse_from(value)
     project_name = project_name_of(name)
     project, actions = project_with_actions(principal, project_name)
-    require_visible(principal, project, actions, project_name)
-    assert project is not None
+    project_authorize(principal, project, Action.PULL, label=project_name, actions=actions)
+    assert project is not None  # project_authorize raised otherwise
     repository = repository_in_project(project=project, name=name[len(project_name) + 1 :])
     source = artifact_by_reference(
         artifacts=Artifact.objects.filter(repository=repository).defer("manifest"), reference=reference

@@ -1,9 +1,10 @@
 """What the content views share: the project in the path and the caller's access to it, the
 repository name (which Harbor's clients encode twice), artifact references and boolean options.
 
-Access is decided by projects.permissions alone; this turns its answer into Harbor's statuses:
-a project the caller cannot see is a 404 (a 401 for an anonymous caller, who may log in), a
-visible one where the action is not granted a 403.
+Access is decided by projects.permissions alone; projects.api.scope.project_authorize turns its
+answer into Harbor's statuses, as for every project-scoped API: a project the caller cannot see is
+a 404 (a 401 for an anonymous caller, who may log in), a visible one where the action is not
+granted a 403.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 
 from harborpy.apiviews import HarborApi
-from harborpy.errors import BadRequest, Denied, NotFound
+from harborpy.errors import BadRequest
 from harborpy.query import query_sort
 from images.digests import is_digest
 from images.models import Artifact, Repository
 from images.names import is_tag
 from images.selectors import artifact_by_reference, artifact_list, repository_in_project
+from projects.api.scope import project_authorize
 from projects.models import Project
 from projects.permissions import Action, project_with_actions
 
@@ -54,14 +55,6 @@ def validate_reference(reference: str) -> str:
     return reference
 
 
-def require_visible(principal: Any, project: Project | None, actions: frozenset[Action], name: str) -> None:
-    """Raise unless `principal` may see the project: NotAuthenticated (anonymous) or NotFound."""
-    if project is None or Action.PULL not in actions:
-        if not principal.is_authenticated:
-            raise NotAuthenticated()
-        raise NotFound(_("Project %(name)s not found.") % {"name": name[:255]})
-
-
 class ContentApi(HarborApi):
     """A view under /projects/{project_name}/: `required_actions` says what each method needs there."""
 
@@ -74,13 +67,9 @@ class ContentApi(HarborApi):
         name = self.kwargs["project_name"]
         user = self.request.user
         project, actions = project_with_actions(user, name)
-        require_visible(user, project, actions, name)
         action = self.required_actions.get(self.request.method, Action.PULL)
-        if action not in actions:
-            if not user.is_authenticated:
-                raise NotAuthenticated()
-            raise Denied(_("You are not allowed to do this in project %(name)s.") % {"name": name})
-        assert project is not None
+        project_authorize(user, project, action, label=name, actions=actions)
+        assert project is not None  # project_authorize raised otherwise
         return project
 
     @property

@@ -58,14 +58,23 @@ def project_locate(request: Request, name_or_id: str) -> Project | None:
 
 
 def project_authorize(
-    principal: Any, project: Project | None, action: Action | None, *, label: str
+    principal: Any,
+    project: Project | None,
+    action: Action | None,
+    *,
+    label: str,
+    actions: frozenset[Action] | None = None,
 ) -> frozenset[Action]:
     """`principal`'s actions in `project` if it sees it and may perform `action` there.
+
+    `actions`: the principal's actions in the project when the caller has them already (the
+    content API reads them with the project in one query).
 
     Raises NotAuthenticated (anonymous), NotFound (no such project, or one it may not see) or
     Denied (it sees the project, may not perform `action`).
     """
-    actions = project_actions(principal, project) if project is not None else frozenset()
+    if actions is None:
+        actions = project_actions(principal, project) if project is not None else frozenset()
     if project is None or not project_visible(principal, project, actions):
         if not principal.is_authenticated:
             raise exceptions.NotAuthenticated()
@@ -73,7 +82,7 @@ def project_authorize(
     if action is not None and action not in actions:
         if not principal.is_authenticated:
             raise exceptions.NotAuthenticated()
-        raise Denied()
+        raise Denied(_("You are not allowed to do this in project %(name)s.") % {"name": label[:255]})
     return actions
 
 
