@@ -202,12 +202,17 @@ def projects_visible_to(principal: Any) -> QuerySet[Project]:
             return Project.objects.all()  # a system robot covering every project
         own = RobotPermission.objects.filter(robot=principal).values("project_id")
         return Project.objects.filter(public | Q(pk__in=own))
-    pull = Q(permission__codename=Action.PULL, permission__content_type__app_label="projects")
-    as_user = ProjectUserObjectPermission.objects.filter(pull, user=principal).values("content_object_id")
-    as_group = ProjectGroupObjectPermission.objects.filter(pull, group__user=principal).values(
+    return Project.objects.filter(public | _granted_to_user(principal, Action.PULL))
+
+
+def _granted_to_user(user: Any, action: Action) -> Q:
+    """Projects where the user's roles (its own, or its groups') give `action`: guardian's tables."""
+    granted = Q(permission__codename=action, permission__content_type__app_label="projects")
+    as_user = ProjectUserObjectPermission.objects.filter(granted, user=user).values("content_object_id")
+    as_group = ProjectGroupObjectPermission.objects.filter(granted, group__user=user).values(
         "content_object_id"
     )
-    return Project.objects.filter(public | Q(pk__in=as_user) | Q(pk__in=as_group))
+    return Q(pk__in=as_user) | Q(pk__in=as_group)
 
 
 def system_settings() -> SystemSettings:
@@ -304,12 +309,7 @@ def projects_granting(principal: Any, action: Action) -> QuerySet[Project]:
             return Project.objects.all()  # a system robot covering every project
         ids = [row.project_id for row in rows if principal.project_id in (None, row.project_id)]
         return Project.objects.filter(pk__in=ids)
-    granted = Q(permission__codename=action, permission__content_type__app_label="projects")
-    as_user = ProjectUserObjectPermission.objects.filter(granted, user=principal).values("content_object_id")
-    as_group = ProjectGroupObjectPermission.objects.filter(granted, group__user=principal).values(
-        "content_object_id"
-    )
-    return Project.objects.filter(Q(pk__in=as_user) | Q(pk__in=as_group))
+    return Project.objects.filter(_granted_to_user(principal, action))
 
 
 # --- The admin site ------------------------------------------------------------------------------
