@@ -16,7 +16,9 @@ bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000
 # measured on 2 cores, manifest GETs per second with workers x threads = 2 x 4: 1,710-1,940;
 # 2 x 16: about half that; 4 x 4: 1,180-1,720 (bench/RESULTS.md has the method).
 workers = int(os.environ.get("GUNICORN_WORKERS", str(max(2, multiprocessing.cpu_count()))))
-worker_class = "gthread"
+# gunicorn's gthread worker, except that a new connection waits for its first request in the poller
+# instead of holding a thread for up to 5 s: harborpy/gunicorn_worker.py says why.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "harborpy.gunicorn_worker.ThreadWorker")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Seconds of worker silence before the master restarts it (not a request time limit with gthread).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))

@@ -1,0 +1,46 @@
+"""harborpy's gunicorn worker: gthread, except that a new connection waits in the poller, not in a thread.
+
+gunicorn's gthread worker (27.0) hands every new connection to a pool thread, which then waits up
+to 5 seconds for the connection's first request before giving it back to the poller. A connection
+that is opened and not used at once holds a thread for those 5 seconds, and with 2 workers of 4
+threads, 8 such connections stop the whole registry: measured here, with 10 idle connections open,
+a `GET /v2/` took 9.8 s instead of 10 ms. Clients open such connections under load (Go's HTTP
+transport, which docker and hey use, dials spare connections it may never send on): the benchmark
+saw manifest HEADs at 32 connections stall past hey's 10 s timeout. Anyone can open them on purpose.
+
+This worker registers a new connection with the poller, as gthread already does for kept-alive
+connections and for those it gave back, and gives it to a thread only once a request arrives. An
+idle connection then costs a file descriptor until the keep-alive timeout closes it, never a thread.
+tests/e2e/test_idle_connections.py holds the proof.
+"""
+
+from __future__ import annotations
+
+import errno
+import selectors
+import time
+from functools import partial
+from typing import Any
+
+from gunicorn.workers import gthread
+
+
+class ThreadWorker(gthread.ThreadWorker):
+    def accept(self, listener: Any) -> None:
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        # TConn leaves the socket non-blocking, as the poller wants it; the thread that serves the
+        # first request makes it blocking again (gthread's handle()).
+        conn = gthread.TConn(self.cfg, client_sock, client_addr, listener.getsockname())
+        # A connection that never sends a request is closed after the keep-alive timeout, like one
+        # that went quiet after a request (murder_pending). Timeouts only grow along the deque.
+        conn.timeout = time.monotonic() + self.cfg.keepalive
+        self.pending_conns.append(conn)
+        self.poller.register(
+            client_sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn)
+        )
