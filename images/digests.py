@@ -70,7 +70,9 @@ class _OpenSSL:
         for algo in ("SHA256", "SHA512"):
             init, update, final = (getattr(lib, f"{algo}_{f}") for f in ("Init", "Update", "Final"))
             init.argtypes = [ctypes.c_void_p]
-            update.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+            # The data pointer is a c_void_p: it takes bytes as they are and a writable buffer
+            # (an upload's receive buffer) through ctypes.c_char.from_buffer, without a copy.
+            update.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
             final.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
             init.restype = update.restype = final.restype = ctypes.c_int
 
@@ -135,12 +137,19 @@ class ResumableHasher:
         ctypes.memmove(hasher._ctx, state[len(header) :], size)
         return hasher
 
-    def update(self, data: bytes) -> None:
-        if self._ctx is not None:
-            # ctypes releases the GIL for the call, so other threads run while a chunk is hashed.
-            self._ssl.fn(self.algorithm, "Update")(self._ctx, data, len(data))
-        else:
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        if self._ctx is None:
             self._py.update(data)
+            return
+        size = memoryview(data).nbytes
+        if not size:
+            return
+        if not isinstance(data, bytes):
+            view = memoryview(data)
+            # A writable buffer is hashed in place; a read-only one (rare here) is copied once.
+            data = bytes(view) if view.readonly else (ctypes.c_char * size).from_buffer(view)
+        # ctypes releases the GIL for the call, so other threads run while a chunk is hashed.
+        self._ssl.fn(self.algorithm, "Update")(self._ctx, data, size)
 
     def state(self) -> bytes | None:
         """The running state as bytes, or None when this platform cannot resume hashes."""
