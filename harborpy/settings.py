@@ -354,6 +354,9 @@ REGISTRY_TOKEN_KEY_PATH = DATA_DIR / "token_private_key.pem"
 MANIFEST_MAX_BYTES = env_int("HARBORPY_MANIFEST_MAX_BYTES", 4 * 1024 * 1024, minimum=1024)
 # Pieces in which upload bodies are read from the WSGI stream and written to storage.
 UPLOAD_READ_BYTES = env_int("HARBORPY_UPLOAD_READ_BYTES", 1024 * 1024, minimum=64 * 1024)
+# Write blob bytes to the filesystem with O_DIRECT where the filesystem allows it (images/blobstore.py
+# says why); off: through the page cache.
+BLOB_DIRECT_IO = env_bool("HARBORPY_BLOB_DIRECT_IO", True)
 CATALOG_DEFAULT_PAGE_SIZE = env_int("HARBORPY_CATALOG_PAGE_SIZE", 100, minimum=1)
 LIST_MAX_PAGE_SIZE = env_int("HARBORPY_LIST_MAX_PAGE_SIZE", 10000, minimum=1)
 # nginx in front: serve filesystem blobs with X-Accel-Redirect under this internal location.

@@ -14,7 +14,10 @@ request (smaller than a part) waits in a small ``.tail`` object for the next req
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import logging
+import mmap
 import os
 import queue
 import threading
@@ -33,7 +36,11 @@ log = logging.getLogger(__name__)
 
 
 class BodyReader(Protocol):
-    """A request body: read(n) returns at most n bytes, b"" at the end; raises BlobUploadInvalid."""
+    """A request body: read(n) returns at most n bytes, b"" at the end; raises BlobUploadInvalid.
+
+    A reader may also have readinto(view) -> int, which the blob store then uses to receive into
+    its own buffers without a copy (images.registry.streams.RequestBody, io.BytesIO...).
+    """
 
     def read(self, size: int) -> bytes: ...
 
@@ -58,66 +65,166 @@ def _storage() -> Storage:
     return storages["blobs"]
 
 
-def _read_body(body: BodyReader, limit: int | None) -> Iterator[bytes]:
-    """Yield the body in UPLOAD_READ_BYTES pieces, at most `limit` bytes when given."""
-    piece = settings.UPLOAD_READ_BYTES
-    remaining = limit
-    while remaining is None or remaining > 0:
-        chunk = body.read(piece if remaining is None else min(piece, remaining))
-        if not chunk:
+def _fill(body: BodyReader, view: memoryview) -> int:
+    """Read from `body` until `view` is full or the body ends; returns how many bytes came."""
+    readinto = getattr(body, "readinto", None)
+    filled, size = 0, len(view)
+    while filled < size:
+        if readinto is not None:
+            n = readinto(view[filled:]) or 0
+        else:
+            data = body.read(size - filled)
+            n = len(data)
+            view[filled : filled + n] = data
+        if not n:
             break
-        if remaining is not None:
-            remaining -= len(chunk)
-        yield chunk
+        filled += n
+    return filled
 
 
-# Pieces read ahead of hashing and writing: memory per upload stays under about
-# (READ_AHEAD_PIECES + 2) * UPLOAD_READ_BYTES.
+class _BufferPool:
+    """Receive buffers of UPLOAD_READ_BYTES, page-aligned (as O_DIRECT wants) and kept for reuse.
+
+    A fresh 1 MiB buffer costs 256 page faults when it is first filled (and far more in a VM that
+    hands freed memory back to its host); a buffer from the pool has its pages already.
+    """
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self._free: list[mmap.mmap] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> mmap.mmap:
+        size = settings.UPLOAD_READ_BYTES
+        with self._lock:
+            while self._free:
+                buffer = self._free.pop()
+                if len(buffer) == size:
+                    return buffer
+        return mmap.mmap(-1, size)
+
+    def give(self, buffers: list[mmap.mmap]) -> None:
+        """Take buffers back: nothing may use them any more (they are filled again elsewhere)."""
+        with self._lock:
+            room = self.keep - len(self._free)
+            self._free.extend(buffers[: max(room, 0)])
+        # The rest are unmapped once the last view of them goes.
+
+
+# Buffers receiving ahead of the one being stored: memory per upload stays under about
+# (READ_AHEAD_PIECES + 2) * UPLOAD_READ_BYTES, whatever the body's size.
 READ_AHEAD_PIECES = 4
+# Enough for two large uploads at once in a process; more are allocated, then let go.
+_buffers = _BufferPool(keep=2 * (READ_AHEAD_PIECES + 1))
 _END = object()
 
 
-def _read_ahead(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """Produce the next pieces of a large body on another thread while this one stores them.
+class _Receiver:
+    """Receives a body into buffers and hashes each piece as it lands."""
 
-    Receiving and hashing (gunicorn parses the body in Python, OpenSSL hashes without the GIL)
-    and writing (the kernel, without the GIL) then run on two cores instead of taking turns on
-    one. Small bodies stay on this thread: one is only started once a first full piece arrived.
+    def __init__(self, body: BodyReader, limit: int | None, hasher: ResumableHasher | None) -> None:
+        self.body, self.limit, self.hasher = body, limit, hasher
+        self.received = 0
+        self.ended = False
+
+    def into(self, buffer: mmap.mmap) -> int:
+        """Fill `buffer` (or what is left of the body); sets `ended` once the body has been read."""
+        want = len(buffer) if self.limit is None else min(len(buffer), self.limit - self.received)
+        view = memoryview(buffer)[:want]
+        n = _fill(self.body, view) if want > 0 else 0
+        if n and self.hasher is not None:
+            self.hasher.update(view[:n])
+        self.received += n
+        if n < want or self.received == self.limit:
+            self.ended = True
+        return n
+
+    def check_length(self) -> None:
+        if self.limit is not None and self.received != self.limit:
+            raise SizeInvalid(_("The request body ended before its declared length."))
+
+
+def _received(receiver: _Receiver) -> Iterator[memoryview]:
+    """The body in pieces of up to UPLOAD_READ_BYTES; each view is valid until the next is asked for.
+
+    Once a first full piece arrived, a second thread receives and hashes the next pieces (the
+    kernel's copy and OpenSSL both run without the GIL) while this one stores them: the two halves
+    run on two cores instead of taking turns on one. Small bodies stay on this thread. The
+    buffers go round between the two threads, so a large upload allocates nothing per piece.
     """
-    first = next(pieces, None)
-    if first is None:
-        return
-    yield first
-    if len(first) < settings.UPLOAD_READ_BYTES:
-        yield from pieces
-        return
-    ready: queue.Queue[object] = queue.Queue(maxsize=READ_AHEAD_PIECES)
+    first = _buffers.take()
+    owned = [first]
+    try:
+        n = receiver.into(first)
+        if receiver.ended:
+            if n:
+                yield memoryview(first)[:n]
+            receiver.check_length()
+            return
+        yield from _received_on_a_thread(receiver, memoryview(first)[:n], owned)
+    finally:
+        _buffers.give(owned)
+
+
+def _received_on_a_thread(
+    receiver: _Receiver, first: memoryview, owned: list[mmap.mmap]
+) -> Iterator[memoryview]:
+    free: queue.SimpleQueue[mmap.mmap | None] = queue.SimpleQueue()
+    ready: queue.SimpleQueue[object] = queue.SimpleQueue()
+    for _piece in range(READ_AHEAD_PIECES):
+        owned.append(buffer := _buffers.take())
+        free.put(buffer)
     stop = threading.Event()
 
-    def reader() -> None:
+    def receive() -> None:
         try:
-            for piece in pieces:
-                if stop.is_set():
-                    return
-                ready.put(piece)
+            while (buffer := free.get()) is not None and not stop.is_set():
+                got = receiver.into(buffer)
+                if got:
+                    ready.put((buffer, got))
+                if receiver.ended:
+                    break
             ready.put(_END)
         except BaseException as exc:  # handed to the consumer, which raises it
             ready.put(exc)
 
-    thread = threading.Thread(target=reader, name="upload-read-ahead", daemon=True)
+    thread = threading.Thread(target=receive, name="upload-read-ahead", daemon=True)
     thread.start()
     try:
+        yield first
+        free.put(owned[0])
         while (item := ready.get()) is not _END:
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            buffer, got = item  # type: ignore[misc]
+            yield memoryview(buffer)[:got]
+            free.put(buffer)
+        receiver.check_length()
     finally:
+        # Stops the receiving thread after the piece it is on (a failed write, a client gone);
+        # the buffers go back to the pool only once it has stopped.
         stop.set()
-        while thread.is_alive():  # unblock a reader waiting on a full queue
-            try:
-                ready.get(timeout=0.05)
-            except queue.Empty:
-                pass
+        free.put(None)
+        thread.join()
+
+
+# O_DIRECT wants file offsets, lengths and memory aligned to the device's logical block size
+# (512 or 4096 bytes): 4096 satisfies both.
+DIRECT_ALIGN = 4096
+_O_DIRECT = getattr(os, "O_DIRECT", 0)
+
+
+def _address(view: memoryview) -> int | None:
+    """Where a writable buffer's bytes start in memory; None for a read-only one."""
+    if view.readonly or not view.nbytes:
+        return None
+    return ctypes.addressof(ctypes.c_char.from_buffer(view))
+
+
+def _pwrite_all(fd: int, view: memoryview, position: int) -> None:
+    while view:
+        written = os.pwrite(fd, view, position)
+        view, position = view[written:], position + written
 
 
 class _FilesystemBackend:
@@ -141,22 +248,61 @@ class _FilesystemBackend:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
         return os.fdopen(fd, "r+b")
 
+    def _open_direct(self, path: str) -> int | None:
+        """A second descriptor with O_DIRECT, or None where the filesystem refuses it (tmpfs, ...)."""
+        if not (settings.BLOB_DIRECT_IO and _O_DIRECT):
+            return None
+        try:
+            return os.open(path, os.O_WRONLY | _O_DIRECT)
+        except OSError:
+            return None
+
     def append(
-        self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes]
+        self, key: str, state: dict[str, Any], offset: int, chunks: Iterator[bytes | memoryview]
     ) -> tuple[int, dict]:
-        written = 0
+        """Write the chunks at `offset`; on any failure, the file is cut back to `offset`.
+
+        Whole aligned blocks go through O_DIRECT, the rest through the page cache. A pushed layer
+        then costs no page-cache allocation (the largest part of a push's CPU here: 2.2 s/GiB of
+        kernel time in this VM, where it hands freed memory back to the host) and does not evict
+        hot pages; the first pull reads it from disk into the cache. MinIO writes objects this way.
+        Unaligned starts (a chunk ending mid-block) and filesystems without O_DIRECT use the page
+        cache alone.
+        """
+        position = offset
         with self._open(key) as fh:
-            # Anything past `offset` is left over from a request that failed half-way: drop it.
-            fh.truncate(offset)
-            fh.seek(offset)
+            fd = fh.fileno()
+            direct = self._open_direct(self._path(key))
             try:
+                # Anything past `offset` is left over from a request that failed half-way: drop it.
+                os.ftruncate(fd, offset)
                 for chunk in chunks:
-                    fh.write(chunk)
-                    written += len(chunk)
+                    view = memoryview(chunk)
+                    size = len(view)
+                    aligned = 0
+                    if direct is not None and position % DIRECT_ALIGN == 0:
+                        address = _address(view)
+                        if address is not None and address % DIRECT_ALIGN == 0:
+                            aligned = size - size % DIRECT_ALIGN
+                    if aligned:
+                        try:
+                            _pwrite_all(direct, view[:aligned], position)
+                        except OSError as exc:
+                            if exc.errno != errno.EINVAL:
+                                raise
+                            # Alignment this device does not take: the page cache from here on.
+                            os.close(direct)
+                            direct, aligned = None, 0
+                    if aligned < size:
+                        _pwrite_all(fd, view[aligned:], position + aligned)
+                    position += size
             except BaseException:
-                fh.truncate(offset)
+                os.ftruncate(fd, offset)
                 raise
-        return written, state
+            finally:
+                if direct is not None:
+                    os.close(direct)
+        return position - offset, state
 
     def release(self, key: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         return None
@@ -375,19 +521,7 @@ def upload_write(
     Raises SizeInvalid when the body ends before `length` bytes, leaving the upload as it was.
     """
 
-    def hashed() -> Iterator[bytes]:
-        received = 0
-        for chunk in _read_body(body, length):
-            if hasher is not None:
-                hasher.update(chunk)
-            received += len(chunk)
-            yield chunk
-        if length is not None and received != length:
-            raise SizeInvalid(_("The request body ended before its declared length."))
-
-    # Reading and hashing run on the read-ahead thread, writing on this one: the two halves
-    # overlap on two cores (hashing and writing both release the GIL).
-    return _backend().append(key, backend_state, offset, _read_ahead(hashed()))
+    return _backend().append(key, backend_state, offset, _received(_Receiver(body, length, hasher)))
 
 
 def upload_release(*, key: str, old_state: dict[str, Any], new_state: dict[str, Any]) -> None:

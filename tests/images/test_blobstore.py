@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import threading
@@ -82,3 +83,75 @@ def test_a_body_shorter_than_declared_is_size_invalid(blob_storage, small_pieces
         write(data, Body(data), 300_000)
 
     assert (blob_storage / "blobs/te/test").read_bytes() == b""
+
+
+@pytest.fixture
+def direct_writes(blob_storage, monkeypatch):
+    """Records every write to a blob file as (position, length, through O_DIRECT)."""
+    if not blobstore._O_DIRECT:
+        pytest.skip("no O_DIRECT on this platform")
+    probe = blob_storage / "probe"
+    probe.write_bytes(b"")
+    try:
+        os.close(os.open(probe, os.O_WRONLY | blobstore._O_DIRECT))
+    except OSError as exc:
+        pytest.skip(f"the test filesystem refuses O_DIRECT: {exc}")
+    writes: list[tuple[int, int, bool]] = []
+    original = blobstore._pwrite_all
+
+    def recording(fd, view, position):
+        writes.append((position, len(view), bool(fcntl.fcntl(fd, fcntl.F_GETFL) & blobstore._O_DIRECT)))
+        return original(fd, view, position)
+
+    monkeypatch.setattr(blobstore, "_pwrite_all", recording)
+    return writes
+
+
+def test_whole_blocks_are_written_with_o_direct_and_the_tail_through_the_page_cache(
+    blob_storage, small_pieces, direct_writes
+):
+    data = os.urandom(3 * 1024 * 1024 + 123)
+
+    written, hasher = write(data, Body(data), len(data))
+
+    assert written == len(data)
+    assert (blob_storage / "blobs/te/test").read_bytes() == data
+    assert hasher.digest() == "sha256:" + hashlib.sha256(data).hexdigest()
+    direct = sum(length for _pos, length, is_direct in direct_writes if is_direct)
+    cached = [(pos, length) for pos, length, is_direct in direct_writes if not is_direct]
+    assert direct == len(data) - 123
+    assert cached == [(len(data) - 123, 123)]
+
+
+def test_a_chunk_starting_mid_block_goes_through_the_page_cache(blob_storage, small_pieces, direct_writes):
+    head, rest = os.urandom(1000), os.urandom(2 * 1024 * 1024)
+    write(head, Body(head), len(head))
+
+    write(rest, Body(rest), len(rest), offset=len(head))
+
+    assert (blob_storage / "blobs/te/test").read_bytes() == head + rest
+    assert not [w for w in direct_writes if w[2]]
+
+
+def test_direct_io_can_be_switched_off(blob_storage, small_pieces, direct_writes, settings):
+    settings.BLOB_DIRECT_IO = False
+    data = os.urandom(1024 * 1024)
+
+    write(data, Body(data), len(data))
+
+    assert (blob_storage / "blobs/te/test").read_bytes() == data
+    assert direct_writes and not [w for w in direct_writes if w[2]]
+
+
+def test_a_body_failing_half_way_after_direct_writes_leaves_the_upload_as_it_was(
+    blob_storage, small_pieces, direct_writes
+):
+    data = os.urandom(2 * 1024 * 1024)
+    key = "blobs/te/test"
+    write(b"k" * 4096, Body(b"k" * 4096), 4096, key=key)
+
+    with pytest.raises(BlobUploadInvalid):
+        write(data, Body(data, fail_after=1024 * 1024), None, offset=4096, key=key)
+
+    assert [w for w in direct_writes if w[2]], "the failed body was written with O_DIRECT before failing"
+    assert (blob_storage / key).read_bytes() == b"k" * 4096
