@@ -24,8 +24,30 @@ from typing import Any
 
 from gunicorn.workers import gthread
 
+# The worker's main loop runs once per batch of poller events, so about once per request under load.
+# gthread then touches its heartbeat file (a utime() syscall) and asks for its parent's pid each
+# time; the arbiter only looks at the heartbeat every few seconds (against a timeout of a minute
+# or more), so once a second is plenty.
+CHECK_INTERVAL = 1.0
+
 
 class ThreadWorker(gthread.ThreadWorker):
+    _notified_at = float("-inf")
+    _parent_checked_at = float("-inf")
+
+    def notify(self) -> None:
+        now = time.monotonic()
+        if now - self._notified_at >= CHECK_INTERVAL:
+            self._notified_at = now
+            super().notify()
+
+    def is_parent_alive(self) -> bool:
+        now = time.monotonic()
+        if now - self._parent_checked_at < CHECK_INTERVAL:
+            return True
+        self._parent_checked_at = now
+        return super().is_parent_alive()
+
     def accept(self, listener: Any) -> None:
         try:
             client_sock, client_addr = listener.accept()
