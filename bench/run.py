@@ -794,8 +794,8 @@ METHOD = """
   takes CPU that a server could otherwise use (client CPU is listed under Details). The pull cases are
   served from the page cache on both sides (an untimed pull first); harborpy writes blobs with O_DIRECT,
   so its pushes fill no page cache and the first pull of a blob reads it from disk: the "first pull"
-  row of the memory case shows that cost, which the CNCF registry pays during its push instead. Figures from a busy shared machine are noisy: re-measure on a quiet
-  one before drawing conclusions.
+  row of the memory case shows that cost, which the CNCF registry pays during its push instead.
+  Figures from a busy shared machine are noisy: re-measure on a quiet one before drawing conclusions.
 """
 
 

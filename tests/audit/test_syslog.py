@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from audit import syslog
-from audit.services import audit_record
+from audit.services import AuditEntry, audit_record, audit_record_many
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,3 +134,16 @@ def test_an_unreachable_server_never_fails_the_change(settings, caplog):
 
     assert event.pk
     assert "Forwarding 1 audit records" in caplog.text
+
+
+def test_batched_records_are_forwarded_with_their_own_times(udp_listener):
+    at = timezone.now() - timedelta(minutes=3)
+    audit_record_many(
+        [AuditEntry(actor="", operation="pull", resource_type="artifact", resource="p/r:v1", created_at=at)]
+    )
+
+    datagram, _addr = udp_listener.recvfrom(65536)
+
+    match = RFC5424.match(datagram)
+    assert match["msg"] == b"anonymous pull artifact p/r:v1: success"
+    assert match["ts"] == at.isoformat(timespec="microseconds").replace("+00:00", "Z").encode()
