@@ -34,10 +34,11 @@ from images.registry.auth import (
 )
 from images.registry.streams import RequestBody, read_bounded
 from images.selectors import (
+    ManifestRef,
     artifact_children,
-    artifact_get,
     blob_get,
     blob_upload_get,
+    manifest_get,
     referrers_list,
     repository_names,
     tag_names,
@@ -172,52 +173,51 @@ class ManifestView(RegistryView):
         if ":" in reference:
             validate_digest(reference)  # a malformed digest is a 400; an invalid tag names nothing: 404
         head = request.method == "HEAD"
-        artifact = artifact_get(repository_name=name, reference=reference, with_manifest=not head)
-        artifact = self._negotiate(request, artifact, head)
-        payload = None if head else bytes(artifact.manifest)
+        manifest = manifest_get(repository_name=name, reference=reference, with_manifest=not head)
+        manifest = self._negotiate(request, manifest, head)
         if not head:
             pull_record(
-                artifact_id=artifact.pk,
-                repository_id=artifact.repository.pk,
-                project_id=artifact.repository.project_id,
+                artifact_id=manifest.id,
+                repository_id=manifest.repository_id,
+                project_id=manifest.project_id,
                 repository_name=name,
                 reference=reference,
                 actor=self.caller.username,
                 address=request.META.get("REMOTE_ADDR"),
             )
         return responses.manifest_response(
-            media_type=artifact.media_type,
-            digest=artifact.digest,
-            payload=payload,
-            size=artifact.manifest_size if head else len(payload),
+            media_type=manifest.media_type,
+            digest=manifest.digest,
+            payload=manifest.manifest,
+            size=manifest.size,
         )
 
     head = get
 
-    def _negotiate(self, request: HttpRequest, artifact: Any, head: bool) -> Any:
+    def _negotiate(self, request: HttpRequest, manifest: ManifestRef, head: bool) -> ManifestRef:
         """Serve an index to a client that cannot read indexes as its linux/amd64 image.
 
         Old clients send an Accept header without the index types; registries have always
         answered them with the default platform's manifest rather than an error.
         """
         accepted = _accepts(request)
-        if artifact.media_type not in mt.INDEXES or not accepted or artifact.media_type in accepted:
-            return artifact
+        if manifest.media_type not in mt.INDEXES or not accepted or manifest.media_type in accepted:
+            return manifest
         if "*/*" in accepted:
-            return artifact
-        for reference in artifact_children(artifact=artifact):
+            return manifest
+        for reference in artifact_children(artifact_id=manifest.id):
             platform = reference.platform or {}
             if (
                 platform.get("os") == "linux"
                 and platform.get("architecture") == "amd64"
                 and reference.child.media_type in accepted
             ):
-                return artifact_get(
+                return manifest_get(
                     repository_name=self.kwargs["name"],
                     reference=reference.child.digest,
                     with_manifest=not head,
                 )
-        return artifact
+        return manifest
 
     def put(self, request: HttpRequest, name: str, reference: str) -> HttpResponse:
         payload = read_bounded(request, settings.MANIFEST_MAX_BYTES)
