@@ -7,6 +7,7 @@ With gunicorn's stock gthread worker, each connection opened and not used held a
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import time
 
@@ -49,3 +50,24 @@ def test_a_connection_that_sends_its_request_later_is_served(live_registry: Live
         while chunk := sock.recv(4096):
             rest += chunk
         assert b"HTTP/1.1 401 " in rest
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection(live_registry: LiveServer):
+    """Requests already waiting on a connection are served in a row by one thread, in order."""
+    host = live_registry.host
+    requests_ = [
+        f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\n\r\n",
+        f"GET /v2/library/no-such-repository/tags/list HTTP/1.1\r\nHost: {host}\r\n\r\n",
+        f"HEAD /v2/ HTTP/1.1\r\nHost: {host}\r\n\r\n",
+        f"GET /v2/_catalog HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+    ]
+    with socket.create_connection(("127.0.0.1", live_registry.port), timeout=10) as sock:
+        sock.sendall("".join(requests_).encode())
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+
+    # Bodies end without a line break: the next status line follows the last byte of a body.
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"401", b"404", b"401", b"200"]
+    assert received.count(b"Docker-Distribution-API-Version: registry/2.0") == 4
+    assert b"NAME_UNKNOWN" in received and b'"repositories":' in received
