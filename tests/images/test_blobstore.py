@@ -155,3 +155,22 @@ def test_a_body_failing_half_way_after_direct_writes_leaves_the_upload_as_it_was
 
     assert [w for w in direct_writes if w[2]], "the failed body was written with O_DIRECT before failing"
     assert (blob_storage / key).read_bytes() == b"k" * 4096
+
+
+def test_small_bodies_go_through_the_page_cache_only(blob_storage, small_pieces, direct_writes, monkeypatch):
+    opened_direct = []
+    real_open = os.open
+
+    def recording_open(path, flags, *args):
+        if flags & blobstore._O_DIRECT:
+            opened_direct.append(path)
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(blobstore.os, "open", recording_open)
+    data = os.urandom(blobstore.DIRECT_MIN_BYTES - 1)
+
+    write(data, Body(data), len(data))
+
+    assert (blob_storage / "blobs/te/test").read_bytes() == data
+    assert direct_writes == [(0, len(data), False)]
+    assert opened_direct == []  # no O_DIRECT descriptor for a body that cannot use it
