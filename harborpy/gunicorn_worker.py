@@ -11,18 +11,22 @@ saw manifest HEADs at 32 connections stall past hey's 10 s timeout. Anyone can o
 This worker registers a new connection with the poller, as gthread already does for kept-alive
 connections and for those it gave back, and gives it to a thread only once a request arrives. An
 idle connection then costs a file descriptor until the keep-alive timeout closes it, never a thread.
+A client that goes silent in the middle of a request holds its thread for CLIENT_TIMEOUT at most.
 tests/e2e/test_gunicorn_worker.py holds the proof.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import select
 import selectors
+import socket
 import time
 from functools import partial
 from typing import Any
 
+from gunicorn import util
 from gunicorn.workers import gthread
 
 # The worker's main loop runs once per batch of poller events, so about once per request under load.
@@ -47,6 +51,29 @@ def _request_waiting(conn: Any) -> bool:
         return bool(poller.poll(0))
     except (OSError, ValueError):  # the connection is closed
         return False
+
+
+# Seconds a client may stay silent in the middle of a request (its head or body) or leave a
+# response unread before its connection is closed, as nginx's client_header_timeout,
+# client_body_timeout and send_timeout (60 s each). Without it, gthread waits for ever: a few
+# connections that send half a request line hold every thread.
+CLIENT_TIMEOUT = float(os.environ.get("GUNICORN_CLIENT_TIMEOUT", "60"))
+
+
+class _ClientSocket(socket.socket):
+    """A client connection whose blocking mode has CLIENT_TIMEOUT as a timeout.
+
+    gthread switches a connection between non-blocking (in the poller) and blocking (while a
+    thread serves it) with setblocking(); here blocking means blocking for at most CLIENT_TIMEOUT.
+    A timeout raises TimeoutError, an OSError, on which gunicorn closes the connection. (With
+    gunicorn's own TLS the wrapping SSL socket sets its own mode: terminate TLS at a proxy.)
+    """
+
+    def setblocking(self, flag: bool) -> None:
+        if flag and CLIENT_TIMEOUT > 0:
+            self.settimeout(CLIENT_TIMEOUT)
+        else:
+            super().setblocking(flag)
 
 
 class ThreadWorker(gthread.ThreadWorker):
@@ -82,7 +109,22 @@ class ThreadWorker(gthread.ThreadWorker):
         while result is True and served < INLINE_REQUESTS and self.alive and _request_waiting(conn):
             result = super().handle(conn)
             served += 1
+        if result is False:
+            # gthread would close the connection in finish_request() on the main thread, where
+            # the graceful close lingers up to 2 s for a peer that does not close its side (a
+            # client that stalled, say), stopping every other connection meanwhile. Close it here.
+            try:
+                conn.close(graceful=True)
+            except OSError:
+                util.close(conn.sock)
+            conn.closed_by_thread = True
         return result
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        if getattr(conn, "closed_by_thread", False):
+            self.nr_conns -= 1
+            return
+        super().finish_request(conn, fs)
 
     def accept(self, listener: Any) -> None:
         try:
@@ -92,6 +134,9 @@ class ThreadWorker(gthread.ThreadWorker):
                 raise
             return
         self.nr_conns += 1
+        client_sock = _ClientSocket(
+            client_sock.family, client_sock.type, client_sock.proto, fileno=client_sock.detach()
+        )
         # TConn leaves the socket non-blocking, as the poller wants it; the thread that serves the
         # first request makes it blocking again (gthread's handle()).
         conn = gthread.TConn(self.cfg, client_sock, client_addr, listener.getsockname())

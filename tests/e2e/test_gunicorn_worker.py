@@ -10,11 +10,12 @@ import contextlib
 import re
 import socket
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -71,3 +72,38 @@ def test_pipelined_requests_are_answered_in_order_on_one_connection(live_registr
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"401", b"404", b"401", b"200"]
     assert received.count(b"Docker-Distribution-API-Version: registry/2.0") == 4
     assert b"NAME_UNKNOWN" in received and b'"repositories":' in received
+
+
+@pytest.fixture(scope="module")
+def short_timeout_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server whose clients may stay silent for 1 s in the middle of a request."""
+    with serve(
+        base_dir=tmp_path_factory.mktemp("live-server-timeout"),
+        database_url=None,
+        environment={"GUNICORN_CLIENT_TIMEOUT": "1"},
+    ) as server:
+        yield server
+
+
+def test_clients_silent_in_the_middle_of_a_request_are_dropped(short_timeout_registry: LiveServer):
+    """Half a request line on more connections than threads: gthread alone waited for ever, and
+    then lingered on its main thread for 2 s per connection it closed."""
+    server = short_timeout_registry
+    threads = int(server.env["GUNICORN_WORKERS"]) * int(server.env["GUNICORN_THREADS"])
+    with contextlib.ExitStack() as stack:
+        stalled = []
+        for _ in range(threads + 4):
+            sock = stack.enter_context(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+            sock.sendall(b"GET /v2/ HTTP/1.1\r\nHo")
+            stalled.append(sock)
+        time.sleep(0.3)
+
+        started = time.monotonic()
+        response = requests.get(f"{server.url}/v2/", timeout=30)
+        elapsed = time.monotonic() - started
+
+        assert response.status_code == 401
+        assert elapsed < 5, f"GET /v2/ took {elapsed:.1f} s behind stalled requests"
+        for sock in stalled:  # each was closed by the server once its timeout passed
+            while sock.recv(65536):  # an error response, if any, then the end of the stream
+                pass
