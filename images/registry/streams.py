@@ -26,6 +26,25 @@ from gunicorn.http import unreader as gunicorn_unreader
 from images.errors import BlobUploadInvalid, ManifestTooLarge, SizeInvalid
 
 
+class _HeldBytes:
+    """Bytes received already and not yet handed out, copied into the caller's buffers."""
+
+    def __init__(self) -> None:
+        self._held = memoryview(b"")
+
+    def hold(self, data: bytes) -> None:
+        self._held = memoryview(data)
+
+    def __bool__(self) -> bool:
+        return bool(self._held)
+
+    def give(self, view: memoryview) -> int:
+        n = min(len(view), len(self._held))
+        view[:n] = self._held[:n]
+        self._held = self._held[n:]
+        return n
+
+
 class _GunicornLengthBody:
     """The rest of a gunicorn body of known length, received straight into the caller's buffer."""
 
@@ -42,14 +61,12 @@ class _GunicornLengthBody:
         if len(buffered) > len(mine):
             reader.unreader.unread(buffered[len(mine) :])
         reader.length -= len(mine)
-        self._held = memoryview(held + mine)
+        self._held = _HeldBytes()
+        self._held.hold(held + mine)
 
     def readinto(self, view: memoryview) -> int:
         if self._held:
-            n = min(len(view), len(self._held))
-            view[:n] = self._held[:n]
-            self._held = self._held[n:]
-            return n
+            return self._held.give(view)
         want = min(len(view), self._reader.length)
         if want <= 0:
             return 0
@@ -70,24 +87,21 @@ class _GunicornChunkedBody:
     def __init__(self, body: Any) -> None:
         self._body = body
         self._reader = body.reader
-        self._piece = memoryview(b"")
+        self._piece = _HeldBytes()
 
     def readinto(self, view: memoryview) -> int:
         while not self._piece:
             if self._reader.parser is None:
                 return 0
             try:
-                self._piece = memoryview(next(self._reader.parser))
+                self._piece.hold(next(self._reader.parser))
             except StopIteration:
                 self._reader.parser = None
                 return 0
             except Exception:
                 self._body.failed = True
                 raise
-        n = min(len(view), len(self._piece))
-        view[:n] = self._piece[:n]
-        self._piece = self._piece[n:]
-        return n
+        return self._piece.give(view)
 
 
 def _gunicorn_direct(stream: Any, length: int | None) -> _GunicornLengthBody | _GunicornChunkedBody | None:
