@@ -105,41 +105,47 @@ def audit_record_many(entries: list[AuditEntry]) -> None:
     """
     if not entries:
         return
-    created = AuditEvent._meta.get_field("created_at")
-    detail = sql.db_value(AuditEvent, "detail", {})
-    rows = []
+    records = []
     for entry in entries:
         name, kind = _actor(entry.actor or None)
-        result = AuditEvent.Result.SUCCESS if entry.success else AuditEvent.Result.FAILURE
-        rows.append(
-            (
-                created.get_db_prep_value(entry.created_at, connection, prepared=False),
-                name[:512],
-                str(kind),
-                entry.address or None,
-                entry.operation,
-                entry.resource_type,
-                entry.resource[:1024],
-                entry.project_id,
-                entry.project_name,
-                str(result),
-                detail,
-            )
+        records.append(
+            {
+                "created_at": entry.created_at,
+                "actor": name[:512],
+                "actor_kind": str(kind),
+                "address": entry.address or None,
+                "operation": entry.operation,
+                "resource_type": entry.resource_type,
+                "resource": entry.resource[:1024],
+                "project_id": entry.project_id,
+                "project_name": entry.project_name,
+                "result": str(AuditEvent.Result.SUCCESS if entry.success else AuditEvent.Result.FAILURE),
+                "detail": {},
+            }
         )
+    # Only the time and the JSON column need converting for the driver; the rest go as they are.
+    created = AuditEvent._meta.get_field("created_at")
+    detail = sql.db_value(AuditEvent, "detail", {})
+    converted = {
+        "created_at": lambda value: created.get_db_prep_value(value, connection, prepared=False),
+        "detail": lambda _value: detail,
+    }
     columns = ", ".join(sql.column(AuditEvent, name) for name in _MANY_COLUMNS)
     placeholder = "(" + ", ".join(["%s"] * len(_MANY_COLUMNS)) + ")"
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _MANY_BATCH):
-            batch = rows[start : start + _MANY_BATCH]
+        for start in range(0, len(records), _MANY_BATCH):
+            batch = records[start : start + _MANY_BATCH]
             cursor.execute(
                 f"INSERT INTO {sql.table(AuditEvent)} ({columns}) VALUES "  # noqa: S608
                 + ", ".join([placeholder] * len(batch)),
-                [value for row in batch for value in row],
+                [
+                    converted[name](record[name]) if name in converted else record[name]
+                    for record in batch
+                    for name in _MANY_COLUMNS
+                ],
             )
     if settings.AUDIT_SYSLOG_URL:
-        events = [AuditEvent(**dict(zip(_MANY_COLUMNS[:-1], row[:-1], strict=True))) for row in rows]
-        for event, entry in zip(events, entries, strict=True):
-            event.created_at = entry.created_at
+        events = [AuditEvent(**record) for record in records]
         transaction.on_commit(lambda: syslog.forward(events))
 
 
